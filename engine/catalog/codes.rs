@@ -1,0 +1,161 @@
+//! The error-code catalog: what each code means, in each family that defines it.
+
+use std::collections::HashMap;
+
+use indexmap::IndexMap;
+use serde::Deserialize;
+
+use super::model::{Code, Family, Origin, Reference};
+
+/// One catalog file as written on disk (`catalog/<family>.yaml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CatalogFile {
+    pub family: Family,
+    pub entries: Vec<EntryFile>,
+}
+
+/// One entry as written on disk.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct EntryFile {
+    pub code: Option<String>,
+    pub id: Option<String>,
+    pub symbol: Option<String>,
+    pub name: String,
+    pub meaning: String,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    #[serde(default)]
+    pub messages: IndexMap<String, Vec<String>>,
+    pub note: Option<String>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+}
+
+/// What the catalog knows about one code (or one code-less message) in one family.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    /// The family that gives the code this meaning.
+    pub family: Family,
+    /// The code's value; `None` for message-only entries.
+    pub code: Option<Code>,
+    /// The kebab-case id of a message-only entry.
+    pub id: Option<String>,
+    /// The official symbol, e.g. `ERRINFO_SERVER_DENIED_CONNECTION`.
+    pub symbol: Option<String>,
+    /// A short human name.
+    pub name: String,
+    /// What the code means.
+    pub meaning: String,
+    /// Other spellings: decimal forms, FreeRDP names and codes.
+    pub aliases: Vec<String>,
+    /// Texts users see, by language; `{host}` stands for the remote computer.
+    pub messages: IndexMap<String, Vec<String>>,
+    /// Caveats and cross-family readings.
+    pub note: Option<String>,
+    /// Where the facts come from.
+    pub references: Vec<Reference>,
+    /// The file the entry came from.
+    pub origin: Origin,
+}
+
+impl CatalogEntry {
+    /// The entry's stable key: `disconnect:0x904` or `other:identity-warning`.
+    pub fn key(&self) -> String {
+        match (self.code, &self.id) {
+            (Some(code), _) => format!("{}:{code}", self.family.prefix()),
+            (None, Some(id)) => format!("{}:{id}", self.family.prefix()),
+            (None, None) => format!("{}:?", self.family.prefix()),
+        }
+    }
+
+    /// The code as text, or the id of a message-only entry.
+    pub fn display_code(&self) -> String {
+        match (self.code, &self.id) {
+            (Some(code), _) => code.to_string(),
+            (None, Some(id)) => id.clone(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// Every catalog entry, indexed by family and code and by symbol.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    entries: Vec<CatalogEntry>,
+    by_key: HashMap<String, usize>,
+    by_code: HashMap<(Family, Code), usize>,
+    by_symbol: HashMap<String, usize>,
+}
+
+impl Catalog {
+    /// Adds an entry; an entry with the same key is replaced and returned.
+    pub fn insert(&mut self, entry: CatalogEntry) -> Option<CatalogEntry> {
+        let key = entry.key();
+        if let Some(&index) = self.by_key.get(&key) {
+            let old = std::mem::replace(&mut self.entries[index], entry);
+            self.index_entry(index);
+            return Some(old);
+        }
+        let index = self.entries.len();
+        self.entries.push(entry);
+        self.by_key.insert(key, index);
+        self.index_entry(index);
+        None
+    }
+
+    fn index_entry(&mut self, index: usize) {
+        let entry = &self.entries[index];
+        if let Some(code) = entry.code {
+            self.by_code.insert((entry.family, code), index);
+        }
+        let symbols = entry.symbol.iter().chain(entry.aliases.iter());
+        for symbol in symbols.filter(|s| is_symbol(s)) {
+            self.by_symbol.insert(symbol.to_ascii_uppercase(), index);
+        }
+    }
+
+    /// All entries, in load order.
+    pub fn entries(&self) -> &[CatalogEntry] {
+        &self.entries
+    }
+
+    /// The entry for `code` in `family`.
+    pub fn get(&self, family: Family, code: Code) -> Option<&CatalogEntry> {
+        self.by_code.get(&(family, code)).map(|&i| &self.entries[i])
+    }
+
+    /// The entry with this key (`disconnect:0x904`, `other:identity-warning`).
+    pub fn by_key(&self, key: &str) -> Option<&CatalogEntry> {
+        self.by_key.get(key).map(|&i| &self.entries[i])
+    }
+
+    /// Every entry that defines `code`, in family order.
+    pub fn readings(&self, code: Code) -> Vec<&CatalogEntry> {
+        Family::ALL
+            .iter()
+            .filter_map(|&family| self.get(family, code))
+            .collect()
+    }
+
+    /// The entry whose symbol or alias is `symbol` (case-insensitive).
+    pub fn by_symbol(&self, symbol: &str) -> Option<&CatalogEntry> {
+        self.by_symbol
+            .get(&symbol.to_ascii_uppercase())
+            .map(|&i| &self.entries[i])
+    }
+
+    /// True when the catalog defines `code` in `family`.
+    pub fn defines(&self, family: Family, code: Code) -> bool {
+        self.by_code.contains_key(&(family, code))
+    }
+}
+
+/// True for identifier-like aliases (`ERRINFO_RPC_INITIATED_DISCONNECT`), not for numbers.
+fn is_symbol(text: &str) -> bool {
+    text.len() > 3
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && text.chars().any(|c| c.is_ascii_alphabetic())
+        && !text.starts_with("0x")
+}

@@ -1,0 +1,662 @@
+//! Loads and validates the knowledge base: catalog, labels and rules, embedded and layered.
+//!
+//! Knowledge comes in layers: the files embedded in the binary first, then each directory given
+//! at run time. A later layer's entry with the same key (catalog) or id (rules) replaces the
+//! earlier one, and the replacement is reported as a [`Notice`]. A file that fails to parse or
+//! validate becomes a [`Problem`] and is left out; everything else is still served.
+
+mod codes;
+mod labels;
+mod model;
+mod rules;
+
+use std::collections::HashSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+use indexmap::IndexMap;
+use serde::Serialize;
+
+pub use codes::{Catalog, CatalogEntry};
+pub use labels::{Label, LabelKind, Labels};
+pub use model::{Category, Code, CodeRef, Family, Origin, Reference};
+pub use rules::{COMMAND_KINDS, Example, Pattern, ProbeCheck, Rule, Side, Signature, Step};
+
+use crate::yaml::{self, PathIndex, Position};
+
+static EMBEDDED_CATALOG: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/catalog");
+static EMBEDDED_RULES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
+static EMBEDDED_SITE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/site");
+
+/// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// A problem in a knowledge file, with its place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The file, as the user knows it (`embedded rules/x.yaml` or a path).
+    pub file: String,
+    /// 1-based line, when known.
+    pub line: Option<usize>,
+    /// 1-based column, when known.
+    pub column: Option<usize>,
+    /// What is wrong, as a lower-case fragment.
+    pub message: String,
+    /// How to fix it, when there is an obvious way.
+    pub hint: Option<String>,
+    /// The offending line of the file.
+    #[serde(skip)]
+    pub source_line: Option<String>,
+}
+
+impl Problem {
+    fn new(file: &SourceFile, position: Option<Position>, message: impl Into<String>) -> Problem {
+        let source_line = position.and_then(|p| file.text.lines().nth(p.line.saturating_sub(1)));
+        Problem {
+            file: file.origin.to_string(),
+            line: position.map(|p| p.line),
+            column: position.map(|p| p.column),
+            message: message.into(),
+            hint: None,
+            source_line: source_line.map(str::to_string),
+        }
+    }
+
+    fn with_hint(mut self, hint: Option<String>) -> Problem {
+        self.hint = hint;
+        self
+    }
+
+    /// The problem with the offending line and a caret under the column, rustc style.
+    pub fn render(&self) -> String {
+        let mut out = self.to_string();
+        if let (Some(line), Some(text)) = (self.line, &self.source_line) {
+            let gutter = line.to_string().len();
+            let column = self.column.unwrap_or(1).max(1);
+            let pad: String = text
+                .chars()
+                .take(column - 1)
+                .map(|c| if c == '\t' { '\t' } else { ' ' })
+                .collect();
+            out.push_str(&format!(
+                "\n{:gutter$} |\n{line} | {text}\n{:gutter$} | {pad}^",
+                "", ""
+            ));
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("\n  = hint: {hint}"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                write!(f, "{}:{line}:{column}: {}", self.file, self.message)
+            }
+            (Some(line), None) => write!(f, "{}:{line}: {}", self.file, self.message),
+            _ => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// Something worth telling the user about the knowledge that was loaded, e.g. a replacement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// The sentence to show.
+    pub message: String,
+}
+
+/// A knowledge file read from the binary or from disk.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Where the file came from.
+    pub origin: Origin,
+    /// Its path inside its layer, with `/` separators (`rules/certificate/x.yaml`).
+    pub relative: String,
+    /// Its text.
+    pub text: String,
+}
+
+/// One layer of knowledge: the embedded files, or one directory given at run time.
+#[derive(Debug, Clone, Default)]
+pub struct Layer {
+    /// The files of the layer, sorted by path.
+    pub files: Vec<SourceFile>,
+    /// Problems met while reading the layer (unreadable files, bad encodings).
+    pub problems: Vec<Problem>,
+}
+
+impl Layer {
+    /// The knowledge shipped in the binary.
+    pub fn embedded() -> Layer {
+        let mut files = Vec::new();
+        for (prefix, dir) in [("catalog", &EMBEDDED_CATALOG), ("rules", &EMBEDDED_RULES)] {
+            collect_embedded(prefix, dir, &mut files);
+        }
+        files.sort_by(|a, b| a.relative.cmp(&b.relative));
+        Layer {
+            files,
+            problems: Vec::new(),
+        }
+    }
+
+    /// A directory of extra knowledge. Files under a `catalog/` folder are catalog files
+    /// (`catalog/labels.yaml` holds labels); every other `.yaml` file is a rule.
+    pub fn directory(root: &Path) -> Layer {
+        let mut layer = Layer::default();
+        if !root.is_dir() {
+            layer.problems.push(Problem {
+                file: root.display().to_string(),
+                line: None,
+                column: None,
+                message: "not a directory".into(),
+                hint: Some("--rules takes a folder of YAML files".into()),
+                source_line: None,
+            });
+            return layer;
+        }
+        walk_directory(root, root, &mut layer);
+        layer.files.sort_by(|a, b| a.relative.cmp(&b.relative));
+        layer
+    }
+}
+
+/// An embedded text file of the site folder (templates and assets), by relative path.
+pub fn embedded_site_file(relative: &str) -> Option<&'static str> {
+    EMBEDDED_SITE.get_file(relative)?.contents_utf8()
+}
+
+fn collect_embedded(prefix: &str, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
+    for file in dir.files() {
+        let relative = format!("{prefix}/{}", file.path().to_string_lossy().replace('\\', "/"));
+        if !is_yaml(&relative) {
+            continue;
+        }
+        let text = String::from_utf8_lossy(file.contents()).into_owned();
+        out.push(SourceFile {
+            origin: Origin::Embedded(relative.clone()),
+            relative,
+            text,
+        });
+    }
+    for sub in dir.dirs() {
+        collect_embedded(prefix, sub, out);
+    }
+}
+
+fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) => {
+            layer.problems.push(io_problem(dir, &error));
+            return;
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    paths.sort();
+    for path in paths {
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
+        if path.is_dir() {
+            walk_directory(root, &path, layer);
+            continue;
+        }
+        let relative = path
+            .strip_prefix(root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        if !is_yaml(&relative) {
+            continue;
+        }
+        match std::fs::read(&path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => layer.files.push(SourceFile {
+                    origin: Origin::File(path.clone()),
+                    relative,
+                    text,
+                }),
+                Err(_) => layer.problems.push(Problem {
+                    file: path.display().to_string(),
+                    line: None,
+                    column: None,
+                    message: "not valid UTF-8".into(),
+                    hint: Some("save the file as UTF-8".into()),
+                    source_line: None,
+                }),
+            },
+            Err(error) => layer.problems.push(io_problem(&path, &error)),
+        }
+    }
+}
+
+fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
+    Problem {
+        file: path.display().to_string(),
+        line: None,
+        column: None,
+        message: format!("cannot read: {error}"),
+        hint: None,
+        source_line: None,
+    }
+}
+
+fn is_yaml(path: &str) -> bool {
+    path.ends_with(".yaml") || path.ends_with(".yml")
+}
+
+/// The loaded knowledge: one registry that feeds every command.
+#[derive(Debug, Clone, Default)]
+pub struct Knowledge {
+    /// Every catalog entry.
+    pub catalog: Catalog,
+    /// Labels that introduce codes and hosts.
+    pub labels: Labels,
+    /// Every valid rule, in load order.
+    pub rules: Vec<Rule>,
+    /// Replacements and other facts about loading.
+    pub notices: Vec<Notice>,
+    /// Files or entries that were left out, and why.
+    pub problems: Vec<Problem>,
+}
+
+impl Knowledge {
+    /// The embedded knowledge alone.
+    pub fn embedded() -> Knowledge {
+        Knowledge::load(&[Layer::embedded()])
+    }
+
+    /// Loads `layers`, lowest precedence first.
+    pub fn load(layers: &[Layer]) -> Knowledge {
+        let mut knowledge = Knowledge::default();
+        let mut rules: IndexMap<String, Rule> = IndexMap::new();
+        for layer in layers {
+            knowledge.problems.extend(layer.problems.iter().cloned());
+            let (catalog_files, rule_files): (Vec<&SourceFile>, Vec<&SourceFile>) = layer
+                .files
+                .iter()
+                .partition(|f| f.relative.starts_with("catalog/"));
+            for file in catalog_files {
+                knowledge.load_catalog_file(file);
+            }
+            let mut layer_ids = HashSet::new();
+            for file in rule_files {
+                let Some(rule) = knowledge.load_rule_file(file) else {
+                    continue;
+                };
+                if !layer_ids.insert(rule.id.clone()) {
+                    let first = rules.get(&rule.id).map(|r| r.origin.to_string());
+                    knowledge.problems.push(Problem::new(
+                        file,
+                        Some(Position { line: 1, column: 1 }),
+                        format!(
+                            "duplicate rule id `{}` (also in {})",
+                            rule.id,
+                            first.unwrap_or_default()
+                        ),
+                    ));
+                    continue;
+                }
+                if let Some(old) = rules.get(&rule.id) {
+                    knowledge.notices.push(Notice {
+                        message: format!(
+                            "rule `{}` from {} replaces the one from {}",
+                            rule.id, rule.origin, old.origin
+                        ),
+                    });
+                }
+                rules.insert(rule.id.clone(), rule);
+            }
+        }
+        knowledge.rules = rules.into_values().collect();
+        knowledge.check_references();
+        knowledge
+    }
+
+    /// The rule with this id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|r| r.id == id)
+    }
+
+    fn load_catalog_file(&mut self, file: &SourceFile) {
+        if file.relative.ends_with("/labels.yaml") || file.relative.ends_with("/labels.yml") {
+            match yaml::parse::<labels::LabelsFile>(&file.text) {
+                Ok((labels, _)) => self.labels.add_file(labels),
+                Err(error) => self.problems.push(yaml_problem(file, error)),
+            }
+            return;
+        }
+        let (parsed, index) = match yaml::parse::<codes::CatalogFile>(&file.text) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                self.problems.push(yaml_problem(file, error));
+                return;
+            }
+        };
+        for (i, entry) in parsed.entries.into_iter().enumerate() {
+            let path = format!("entries[{i}]");
+            let code = match &entry.code {
+                Some(text) => match Code::parse(text) {
+                    Some(code) => Some(code),
+                    None => {
+                        self.problems.push(Problem::new(
+                            file,
+                            index.locate(&format!("{path}.code")),
+                            format!("`{text}` is not a code (write hex like 0x904)"),
+                        ));
+                        continue;
+                    }
+                },
+                None => None,
+            };
+            if code.is_none() && entry.id.is_none() {
+                self.problems.push(Problem::new(
+                    file,
+                    index.locate(&path),
+                    "entry has neither `code` nor `id`",
+                ));
+                continue;
+            }
+            let entry = CatalogEntry {
+                family: parsed.family,
+                code,
+                id: entry.id,
+                symbol: entry.symbol,
+                name: entry.name,
+                meaning: entry.meaning,
+                aliases: entry.aliases,
+                messages: entry.messages,
+                note: entry.note,
+                references: entry.references,
+                origin: file.origin.clone(),
+            };
+            let key = entry.key();
+            let origin = entry.origin.clone();
+            if let Some(old) = self.catalog.insert(entry) {
+                if old.origin == origin {
+                    self.problems.push(Problem::new(
+                        file,
+                        index.locate(&path),
+                        format!("duplicate catalog entry `{key}`"),
+                    ));
+                } else {
+                    self.notices.push(Notice {
+                        message: format!(
+                            "catalog entry `{key}` from {origin} replaces the one from {}",
+                            old.origin
+                        ),
+                    });
+                }
+            }
+        }
+    }
+
+    fn load_rule_file(&mut self, file: &SourceFile) -> Option<Rule> {
+        let (parsed, index) = match yaml::parse::<rules::RuleFile>(&file.text) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                self.problems.push(yaml_problem(file, error));
+                return None;
+            }
+        };
+        let mut problems = Vec::new();
+        let rule = validate_rule(file, parsed, &index, &mut problems);
+        let ok = problems.is_empty();
+        self.problems.extend(problems);
+        rule.filter(|_| ok)
+    }
+
+    /// Reports rule codes the catalog does not define.
+    fn check_references(&mut self) {
+        let mut problems = Vec::new();
+        for rule in &self.rules {
+            let named = rule.codes.iter().chain(rule.signatures.iter().flat_map(|s| {
+                match &s.pattern {
+                    Pattern::Codes(codes) => codes.as_slice(),
+                    _ => &[],
+                }
+            }));
+            for code_ref in named {
+                let known = match code_ref.family {
+                    Some(family) => self.catalog.defines(family, code_ref.code),
+                    None => !self.catalog.readings(code_ref.code).is_empty(),
+                };
+                if !known {
+                    problems.push(Problem {
+                        file: rule.origin.to_string(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "rule `{}` names `{code_ref}`, which the catalog does not define",
+                            rule.id
+                        ),
+                        hint: Some("add a catalog entry or fix the family prefix".into()),
+                        source_line: None,
+                    });
+                }
+            }
+        }
+        self.problems.extend(problems);
+    }
+}
+
+fn yaml_problem(file: &SourceFile, error: yaml::YamlError) -> Problem {
+    let hint = unknown_field_hint(&error.message);
+    Problem::new(file, error.position, error.message).with_hint(hint)
+}
+
+/// "did you mean `weight`?" for serde's "unknown field `weigth`, expected one of ..." errors.
+fn unknown_field_hint(message: &str) -> Option<String> {
+    let rest = message.split("unknown field `").nth(1)?;
+    let (field, rest) = rest.split_once('`')?;
+    let expected: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    suggest(field, &expected).map(|s| format!("did you mean `{s}`?"))
+}
+
+/// The candidate closest to `word`, when one is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    candidates
+        .iter()
+        .map(|c| (strsim::jaro_winkler(word, c), *c))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+fn validate_rule(
+    file: &SourceFile,
+    parsed: rules::RuleFile,
+    index: &PathIndex,
+    problems: &mut Vec<Problem>,
+) -> Option<Rule> {
+    let at = |path: &str| index.locate(path);
+    let id_ok = !parsed.id.is_empty()
+        && parsed
+            .id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !id_ok {
+        problems.push(Problem::new(
+            file,
+            at("id"),
+            format!("rule id `{}` is not kebab-case", parsed.id),
+        ));
+    }
+    let stem = file
+        .relative
+        .rsplit('/')
+        .next()
+        .and_then(|name| name.rsplit_once('.').map(|(stem, _)| stem))
+        .unwrap_or_default();
+    if stem != parsed.id {
+        problems.push(
+            Problem::new(
+                file,
+                at("id"),
+                format!("rule id `{}` differs from the file name `{stem}`", parsed.id),
+            )
+            .with_hint(Some(format!("rename the file to {}.yaml", parsed.id))),
+        );
+    }
+    let category = match parsed.category.parse::<Category>() {
+        Ok(category) => Some(category),
+        Err(_) => {
+            let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+            let hint = suggest(&parsed.category, &names)
+                .map(|s| format!("did you mean `{s}`?"))
+                .or_else(|| Some(format!("one of: {}", names.join(", "))));
+            problems.push(
+                Problem::new(
+                    file,
+                    at("category"),
+                    format!("unknown category `{}`", parsed.category),
+                )
+                .with_hint(hint),
+            );
+            None
+        }
+    };
+    let mut codes = Vec::new();
+    for (i, text) in parsed.codes.iter().enumerate() {
+        match text.parse::<CodeRef>() {
+            Ok(code) => codes.push(code),
+            Err(message) => problems.push(Problem::new(file, at(&format!("codes[{i}]")), message)),
+        }
+    }
+    if parsed.signatures.is_empty() {
+        problems.push(Problem::new(
+            file,
+            at("signatures"),
+            "a rule needs at least one signature",
+        ));
+    }
+    let mut signatures = Vec::new();
+    for (i, signature) in parsed.signatures.into_iter().enumerate() {
+        let path = format!("signatures[{i}]");
+        if let Some(signature) = validate_signature(file, signature, &path, index, problems) {
+            signatures.push(signature);
+        }
+    }
+    for (i, step) in parsed.steps.iter().enumerate() {
+        for kind in step.commands.keys() {
+            if !COMMAND_KINDS.contains(&kind.as_str()) {
+                let hint = suggest(kind, COMMAND_KINDS)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some(format!("one of: {}", COMMAND_KINDS.join(", "))));
+                problems.push(
+                    Problem::new(
+                        file,
+                        at(&format!("steps[{i}].commands.{kind}")),
+                        format!("unknown command kind `{kind}`"),
+                    )
+                    .with_hint(hint),
+                );
+            }
+        }
+    }
+    Some(Rule {
+        id: parsed.id,
+        title: parsed.title,
+        category: category?,
+        summary: parsed.summary,
+        codes,
+        signatures,
+        probes: parsed.probes,
+        causes: parsed.causes,
+        steps: parsed.steps,
+        references: parsed.references,
+        examples: parsed.examples,
+        counter_examples: parsed.counter_examples,
+        origin: file.origin.clone(),
+    })
+}
+
+fn validate_signature(
+    file: &SourceFile,
+    signature: rules::SignatureFile,
+    path: &str,
+    index: &PathIndex,
+    problems: &mut Vec<Problem>,
+) -> Option<Signature> {
+    if !signature.weight.is_finite() || signature.weight == 0.0 {
+        problems.push(Problem::new(
+            file,
+            index.locate(&format!("{path}.weight")),
+            "weight must be a non-zero number",
+        ));
+    }
+    let pattern = match (signature.codes, signature.text, signature.regex) {
+        (Some(texts), None, None) => {
+            if texts.is_empty() {
+                problems.push(Problem::new(
+                    file,
+                    index.locate(&format!("{path}.codes")),
+                    "`codes` is empty",
+                ));
+                return None;
+            }
+            let mut codes = Vec::new();
+            for (i, text) in texts.iter().enumerate() {
+                match text.parse::<CodeRef>() {
+                    Ok(code) => codes.push(code),
+                    Err(message) => problems.push(Problem::new(
+                        file,
+                        index.locate(&format!("{path}.codes[{i}]")),
+                        message,
+                    )),
+                }
+            }
+            Pattern::Codes(codes)
+        }
+        (None, Some(text), None) => {
+            if text.trim().chars().count() < 3 {
+                problems.push(Problem::new(
+                    file,
+                    index.locate(&format!("{path}.text")),
+                    "`text` is too short to be evidence (3 characters at least)",
+                ));
+                return None;
+            }
+            Pattern::Text(text)
+        }
+        (None, None, Some(source)) => {
+            match regex::RegexBuilder::new(&source)
+                .size_limit(REGEX_SIZE_LIMIT)
+                .build()
+            {
+                Ok(regex) => Pattern::Regex(regex),
+                Err(error) => {
+                    let detail = error.to_string();
+                    let last = detail.lines().last().unwrap_or("invalid").trim().to_string();
+                    problems.push(Problem::new(
+                        file,
+                        index.locate(&format!("{path}.regex")),
+                        format!("regex does not compile: {}", last.trim_start_matches("error: ")),
+                    ));
+                    return None;
+                }
+            }
+        }
+        _ => {
+            problems.push(Problem::new(
+                file,
+                index.locate(path),
+                "a signature has exactly one of `codes`, `text` or `regex`",
+            ));
+            return None;
+        }
+    };
+    Some(Signature {
+        pattern,
+        weight: signature.weight,
+        lang: signature.lang,
+    })
+}

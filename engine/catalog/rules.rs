@@ -1,0 +1,208 @@
+//! Diagnosis rules: an error signature paired with causes and templated remediation.
+
+use std::fmt;
+
+use indexmap::IndexMap;
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+
+use super::model::{Category, CodeRef, Origin, Reference};
+
+/// One rule file as written on disk (`rules/<category>/<id>.yaml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RuleFile {
+    pub id: String,
+    pub title: String,
+    pub category: String,
+    #[serde(default)]
+    pub summary: String,
+    #[serde(default)]
+    pub codes: Vec<String>,
+    pub signatures: Vec<SignatureFile>,
+    #[serde(default)]
+    pub probes: Vec<ProbeCheck>,
+    #[serde(default)]
+    pub causes: Vec<String>,
+    #[serde(default)]
+    pub steps: Vec<Step>,
+    #[serde(default)]
+    pub references: Vec<Reference>,
+    #[serde(default)]
+    pub examples: Vec<Example>,
+    #[serde(default)]
+    pub counter_examples: Vec<Example>,
+}
+
+/// One signature as written on disk: exactly one of `codes`, `text`, `regex`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignatureFile {
+    pub codes: Option<Vec<String>>,
+    pub text: Option<String>,
+    pub regex: Option<String>,
+    pub lang: Option<String>,
+    pub weight: f64,
+}
+
+/// A diagnosis rule, validated.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Permanent kebab-case id; equals the file stem.
+    pub id: String,
+    /// One line naming the root cause.
+    pub title: String,
+    /// The root cause's category.
+    pub category: Category,
+    /// What goes wrong, in a few sentences (template).
+    pub summary: String,
+    /// The codes this rule explains.
+    pub codes: Vec<CodeRef>,
+    /// The evidence that points to this rule.
+    pub signatures: Vec<Signature>,
+    /// Probes that confirm or refute the rule on a live host.
+    pub probes: Vec<ProbeCheck>,
+    /// Why it happens (templates).
+    pub causes: Vec<String>,
+    /// Ordered remediation (templates).
+    pub steps: Vec<Step>,
+    /// Documentation behind the advice.
+    pub references: Vec<Reference>,
+    /// Real pastes that must rank this rule in the top 3.
+    pub examples: Vec<Example>,
+    /// Real pastes that must not match this rule.
+    pub counter_examples: Vec<Example>,
+    /// Where the rule was loaded from.
+    pub origin: Origin,
+}
+
+/// One piece of evidence and its weight.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// What must appear in the paste.
+    pub pattern: Pattern,
+    /// How much a match adds to the rule's score; negative weights count against it.
+    pub weight: f64,
+    /// The language of a text or regex, when it is not English.
+    pub lang: Option<String>,
+}
+
+/// What a signature looks for.
+#[derive(Debug, Clone)]
+pub enum Pattern {
+    /// All of these codes, each in its family (or in any family when bare).
+    Codes(Vec<CodeRef>),
+    /// A phrase, matched case- and whitespace-insensitively.
+    Text(String),
+    /// A regular expression over the paste as written.
+    Regex(regex::Regex),
+}
+
+impl Signature {
+    /// A short description: `codes disconnect:0x904 + extended:0x7`, `text "..."`, `regex /.../`.
+    pub fn describe(&self) -> String {
+        match &self.pattern {
+            Pattern::Codes(codes) => format!(
+                "codes {}",
+                codes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" + ")
+            ),
+            Pattern::Text(text) => format!("text \"{text}\""),
+            Pattern::Regex(regex) => format!("regex /{}/", regex.as_str()),
+        }
+    }
+}
+
+/// Which side of the connection a step is done on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    /// The user, on the computer that connects.
+    Client,
+    /// An administrator, on the remote computer, gateway or host pool.
+    Server,
+}
+
+/// One remediation step.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// What the step does, in a few words (template).
+    pub title: String,
+    /// Where the step is done.
+    pub side: Side,
+    /// How and why (template).
+    #[serde(default)]
+    pub body: String,
+    /// Exact commands by kind (`powershell`, `registry`, ...), in the author's order (templates).
+    #[serde(default)]
+    pub commands: IndexMap<String, String>,
+}
+
+/// The command kinds a step may give.
+pub const COMMAND_KINDS: &[&str] = &[
+    "powershell",
+    "cmd",
+    "registry",
+    "group_policy",
+    "azure_cli",
+    "azure_run_command",
+    "bash",
+];
+
+/// A probe a rule relies on, with the fact expressions that confirm or refute it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeCheck {
+    /// The probe script's name (`probes/<name>.rhai`).
+    pub probe: String,
+    /// An expression over the probe's facts that confirms the rule.
+    pub confirms_when: Option<String>,
+    /// An expression over the probe's facts that refutes the rule.
+    pub refutes_when: Option<String>,
+}
+
+/// A paste attached to a rule, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Example {
+    /// The paste, verbatim.
+    pub text: String,
+    /// Where it was found.
+    pub source: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Example {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Example, D::Error> {
+        struct ExampleVisitor;
+
+        impl<'de> Visitor<'de> for ExampleVisitor {
+            type Value = Example;
+
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a paste, or a map with `text` and `source`")
+            }
+
+            fn visit_str<E: de::Error>(self, text: &str) -> Result<Example, E> {
+                Ok(Example {
+                    text: text.to_string(),
+                    source: None,
+                })
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Example, A::Error> {
+                let mut text = None;
+                let mut source = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "text" => text = Some(map.next_value::<String>()?),
+                        "source" => source = Some(map.next_value::<String>()?),
+                        other => return Err(de::Error::unknown_field(other, &["text", "source"])),
+                    }
+                }
+                let text = text.ok_or_else(|| de::Error::missing_field("text"))?;
+                Ok(Example { text, source })
+            }
+        }
+
+        deserializer.deserialize_any(ExampleVisitor)
+    }
+}

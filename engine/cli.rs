@@ -1,0 +1,528 @@
+//! The command line: parses arguments, reads the user's input, runs the stages, prints.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Serialize;
+
+use crate::catalog::{Category, CatalogEntry, Code, Family, Knowledge, Layer, Pattern, Problem};
+use crate::extract::{Extractor, Paste};
+use crate::matcher::{Matcher, check_examples};
+use crate::render::{self, TextStyle};
+
+/// Exit code: a diagnosis was made (or the command succeeded).
+pub const EXIT_DIAGNOSED: u8 = 0;
+/// Exit code: nothing matched.
+pub const EXIT_NO_MATCH: u8 = 1;
+/// Exit code: usage or input error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: the knowledge base has problems.
+pub const EXIT_RULESET: u8 = 3;
+
+/// Diagnose Microsoft Remote Desktop (RDP) connection failures from pasted error text.
+#[derive(Debug, Parser)]
+#[command(name = "rdp-doctor", version, about, long_about = None)]
+pub struct Cli {
+    /// Extra knowledge folder layered over the embedded one (repeatable; a later folder wins).
+    #[arg(long = "rules", value_name = "DIR", global = true)]
+    pub rules: Vec<PathBuf>,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Diagnose a pasted error message: codes found, likely causes ranked, what to do.
+    Diagnose(DiagnoseArgs),
+    /// Explain what a code means, in every family that defines it.
+    Explain(ExplainArgs),
+    /// Work with the rules.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+/// Arguments of `diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// The pasted text; `-` reads standard input. Several words are joined by spaces.
+    #[arg(value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// Read the paste from a file.
+    #[arg(long, short = 'f', value_name = "FILE", conflicts_with = "text")]
+    pub file: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Wrap text output to this many columns (default: the terminal's width, or 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For a person at a terminal.
+    Text,
+    /// For a ticket.
+    Markdown,
+    /// The versioned JSON contract.
+    Json,
+}
+
+/// Arguments of `explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A code (`0x904`, `2308`, `0X00000904`), `family:code` (`extended:0x7`) or a symbol
+    /// (`ERRINFO_SERVER_DENIED_CONNECTION`).
+    #[arg(value_name = "CODE")]
+    pub code: String,
+    /// Output format (`markdown` is not offered here).
+    #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+    pub format: ListFormat,
+}
+
+/// Formats of listing commands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// `rules` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// List the rules with their category, codes, origin and number of examples.
+    List {
+        /// Only rules of this category.
+        #[arg(long, value_parser = parse_category)]
+        category: Option<Category>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Run every rule's examples (must rank it in the top 3) and counter-examples (must not match).
+    Test,
+    /// Print every signature as an extended regular expression for `grep -E -i -f`.
+    Patterns,
+}
+
+fn parse_category(text: &str) -> Result<Category, String> {
+    text.parse::<Category>().map_err(|_| {
+        let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+        format!("unknown category; one of: {}", names.join(", "))
+    })
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let mut layers = vec![Layer::embedded()];
+    layers.extend(cli.rules.iter().map(|dir| Layer::directory(dir)));
+    let knowledge = Knowledge::load(&layers);
+    let embedded_broken = report_problems(&knowledge.problems);
+    if embedded_broken {
+        return ExitCode::from(EXIT_RULESET);
+    }
+    let code = match &cli.command {
+        Command::Diagnose(args) => diagnose(&knowledge, args),
+        Command::Explain(args) => explain(&knowledge, args),
+        Command::Rules(RulesCommand::List { category, format }) => {
+            list_rules(&knowledge, *category, *format)
+        }
+        Command::Rules(RulesCommand::Test) => test_rules(&knowledge),
+        Command::Rules(RulesCommand::Patterns) => print_patterns(&knowledge),
+    };
+    ExitCode::from(code)
+}
+
+/// Prints one line per problem on stderr; true when the embedded knowledge itself is broken.
+fn report_problems(problems: &[Problem]) -> bool {
+    let mut stderr = std::io::stderr().lock();
+    for problem in problems {
+        let _ = writeln!(stderr, "rdp-doctor: skipped: {problem}");
+    }
+    problems.iter().any(|p| p.file.starts_with("embedded "))
+}
+
+fn fail(message: &str) -> u8 {
+    let _ = writeln!(std::io::stderr(), "rdp-doctor: error: {message}");
+    EXIT_USAGE
+}
+
+fn read_input(args: &DiagnoseArgs) -> Result<Paste, String> {
+    if let Some(path) = &args.file {
+        return std::fs::read(path)
+            .map(|bytes| Paste::from_bytes(&bytes))
+            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+    }
+    let from_stdin = args.text.is_empty() || args.text == ["-"];
+    if !from_stdin {
+        return Ok(Paste::from_text(args.text.join(" ")));
+    }
+    if args.text.is_empty() && std::io::stdin().is_terminal() {
+        return Err(
+            "no paste given: pass the text as an argument, use --file FILE, or pipe it in (`-` reads standard input)"
+                .into(),
+        );
+    }
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read standard input: {e}"))?;
+    Ok(Paste::from_bytes(&bytes))
+}
+
+fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
+    let paste = match read_input(args) {
+        Ok(paste) => paste,
+        Err(message) => return fail(&message),
+    };
+    if paste.text.trim().is_empty() {
+        return fail("the paste is empty: give the text of the error message");
+    }
+    let extractor = Extractor::new(knowledge);
+    let matcher = Matcher::new(knowledge);
+    let extraction = extractor.extract(&paste.text);
+    let candidates = matcher.rank(&extraction, &paste.text);
+    let mut notices = paste.notices.clone();
+    notices.extend(knowledge.notices.iter().map(|n| n.message.clone()));
+    let report = render::build_report(knowledge, &paste.text, &extraction, &candidates, &notices);
+    let output = match args.format {
+        Format::Json => render::render_json(&report),
+        Format::Markdown => match render::render_markdown(&report) {
+            Ok(markdown) => markdown,
+            Err(error) => {
+                let _ = writeln!(std::io::stderr(), "rdp-doctor: markdown template: {error:#}");
+                return EXIT_RULESET;
+            }
+        },
+        Format::Text => {
+            let stdout = std::io::stdout();
+            let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+            let width = args.width.unwrap_or_else(terminal_width);
+            let mut text = render::render_text(&report, TextStyle { width, color });
+            if report.diagnoses.is_empty() {
+                text.push_str(NO_MATCH_ADVICE);
+            }
+            text
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    let _ = stdout.flush();
+    if report.diagnoses.is_empty() {
+        EXIT_NO_MATCH
+    } else {
+        EXIT_DIAGNOSED
+    }
+}
+
+const NO_MATCH_ADVICE: &str = "\
+To teach rdp-doctor this error, write a rule: a YAML file with an id, a category, signatures
+(the codes or words of this paste) and the steps that fixed it, in a folder you pass with
+`--rules DIR`. `rdp-doctor explain CODE` shows what the catalog knows about a code.
+";
+
+fn terminal_width() -> usize {
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size() {
+        return usize::from(w).min(120);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(100)
+}
+
+/// One reading of an explained code.
+#[derive(Debug, Serialize)]
+struct Explanation<'a> {
+    code: String,
+    family: &'a str,
+    family_label: &'a str,
+    applies: &'a str,
+    symbol: Option<&'a str>,
+    name: &'a str,
+    meaning: &'a str,
+    aliases: &'a [String],
+    messages: &'a indexmap::IndexMap<String, Vec<String>>,
+    note: Option<&'a str>,
+    read_as: String,
+    rules: Vec<String>,
+    references: &'a [crate::catalog::Reference],
+}
+
+fn explain(knowledge: &Knowledge, args: &ExplainArgs) -> u8 {
+    let query = args.code.trim();
+    let readings = match lookup(knowledge, query) {
+        Ok(readings) => readings,
+        Err(message) => return fail(&message),
+    };
+    if readings.is_empty() {
+        let _ = writeln!(
+            std::io::stdout(),
+            "The catalog does not define `{query}` in any family. Try the hex form (0x...), a family prefix (disconnect:, extended:, errinfo:, errconnect:, gateway:, avd:, event:) or a symbol."
+        );
+        return EXIT_NO_MATCH;
+    }
+    let explanations: Vec<Explanation> = readings
+        .iter()
+        .map(|(entry, read_as)| Explanation {
+            code: entry.display_code(),
+            family: entry.family.as_str(),
+            family_label: entry.family.label(),
+            applies: entry.family.reading(),
+            symbol: entry.symbol.as_deref(),
+            name: &entry.name,
+            meaning: entry.meaning.trim(),
+            aliases: &entry.aliases,
+            messages: &entry.messages,
+            note: entry.note.as_deref(),
+            read_as: read_as.clone(),
+            rules: rules_explaining(knowledge, entry),
+            references: &entry.references,
+        })
+        .collect();
+    let mut out = String::new();
+    match args.format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(&explanations).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text => {
+            use std::fmt::Write as _;
+            if explanations.len() > 1 {
+                let _ = writeln!(
+                    out,
+                    "`{query}` is defined in {} families; which reading applies depends on where it was shown.\n",
+                    explanations.len()
+                );
+            }
+            for e in &explanations {
+                let _ = writeln!(out, "{} ({}): {}", e.code, e.family_label, e.name);
+                if let Some(symbol) = e.symbol {
+                    let _ = writeln!(out, "  symbol:   {symbol}");
+                }
+                if !e.read_as.is_empty() {
+                    let _ = writeln!(out, "  read as:  {}", e.read_as);
+                }
+                let _ = writeln!(out, "  applies:  {}", e.applies);
+                let _ = writeln!(out, "  meaning:  {}", e.meaning);
+                if let Some(note) = e.note {
+                    let _ = writeln!(out, "  note:     {}", note.trim());
+                }
+                if !e.aliases.is_empty() {
+                    let _ = writeln!(out, "  aliases:  {}", e.aliases.join(", "));
+                }
+                for (lang, texts) in e.messages {
+                    for text in texts {
+                        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+                        let _ = writeln!(out, "  message ({lang}): \"{one_line}\"");
+                    }
+                }
+                if !e.rules.is_empty() {
+                    let _ = writeln!(out, "  rules:    {}", e.rules.join(", "));
+                }
+                for reference in e.references {
+                    let _ = writeln!(out, "  see:      {} <{}>", reference.title, reference.url);
+                }
+                out.push('\n');
+            }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    EXIT_DIAGNOSED
+}
+
+/// The catalog entries a query names, each with how the query was read.
+fn lookup<'k>(
+    knowledge: &'k Knowledge,
+    query: &str,
+) -> Result<Vec<(&'k CatalogEntry, String)>, String> {
+    let catalog = &knowledge.catalog;
+    if let Some((prefix, rest)) = query.split_once(':') {
+        let family = Family::from_prefix(prefix.trim()).ok_or_else(|| {
+            format!(
+                "unknown family `{prefix}`; use one of {}",
+                Family::ALL.iter().map(|f| f.prefix()).collect::<Vec<_>>().join(", ")
+            )
+        })?;
+        let rest = rest.trim();
+        if let Some(entry) = catalog.by_key(&format!("{}:{rest}", family.prefix())) {
+            return Ok(vec![(entry, String::new())]);
+        }
+        let readings = number_readings(rest)
+            .into_iter()
+            .filter_map(|(code, how)| catalog.get(family, code).map(|e| (e, how)))
+            .collect();
+        return Ok(readings);
+    }
+    let looks_numeric = query.starts_with("0x")
+        || query.starts_with("0X")
+        || query.bytes().all(|b| b.is_ascii_digit());
+    if looks_numeric {
+        let readings = number_readings(query);
+        if readings.is_empty() {
+            return Err(format!("`{query}` is not a code (write hex like 0x904 or decimal like 2308)"));
+        }
+        let mut out = Vec::new();
+        for (code, how) in readings {
+            out.extend(catalog.readings(code).into_iter().map(|e| (e, how.clone())));
+        }
+        return Ok(out);
+    }
+    if let Some(entry) = catalog.by_symbol(query) {
+        return Ok(vec![(entry, String::new())]);
+    }
+    let by_id: Vec<_> = catalog
+        .entries()
+        .iter()
+        .filter(|e| e.id.as_deref() == Some(query))
+        .map(|e| (e, String::new()))
+        .collect();
+    Ok(by_id)
+}
+
+/// The codes a number may be: hex when it says `0x`; digits alone are read as decimal and,
+/// when the digits also make a hex code, as hex too.
+fn number_readings(text: &str) -> Vec<(Code, String)> {
+    if text.starts_with("0x") || text.starts_with("0X") {
+        return Code::parse(text).map(|c| (c, String::new())).into_iter().collect();
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = text.parse::<u32>() {
+        out.push((Code(value), format!("decimal {text} = {:#x}", value)));
+    }
+    if let Some(hex) = Code::parse_hex(text) {
+        if out.iter().all(|(c, _)| *c != hex) {
+            out.push((hex, format!("hex digits {text} = {hex}")));
+        }
+    }
+    out
+}
+
+fn rules_explaining(knowledge: &Knowledge, entry: &CatalogEntry) -> Vec<String> {
+    let Some(code) = entry.code else {
+        return Vec::new();
+    };
+    knowledge
+        .rules
+        .iter()
+        .filter(|rule| {
+            rule.codes
+                .iter()
+                .any(|c| c.code == code && c.family.is_none_or(|f| f == entry.family))
+        })
+        .map(|rule| rule.id.clone())
+        .collect()
+}
+
+#[derive(Serialize)]
+struct RuleRow {
+    id: String,
+    category: String,
+    codes: Vec<String>,
+    origin: String,
+    examples: usize,
+    counter_examples: usize,
+}
+
+fn list_rules(knowledge: &Knowledge, category: Option<Category>, format: ListFormat) -> u8 {
+    let rows: Vec<RuleRow> = knowledge
+        .rules
+        .iter()
+        .filter(|r| category.is_none_or(|c| r.category == c))
+        .map(|r| RuleRow {
+            id: r.id.clone(),
+            category: r.category.as_str().to_string(),
+            codes: r.codes.iter().map(ToString::to_string).collect(),
+            origin: r.origin.to_string(),
+            examples: r.examples.len(),
+            counter_examples: r.counter_examples.len(),
+        })
+        .collect();
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text => {
+            use std::fmt::Write as _;
+            let _ = writeln!(out, "{:<44} {:<20} {:>8}  {:<28} origin", "id", "category", "examples", "codes");
+            for row in &rows {
+                let _ = writeln!(
+                    out,
+                    "{:<44} {:<20} {:>8}  {:<28} {}",
+                    row.id,
+                    row.category,
+                    format!("{}/{}", row.examples, row.counter_examples),
+                    row.codes.join(" "),
+                    row.origin
+                );
+            }
+            let _ = writeln!(out, "{} rules", rows.len());
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    EXIT_DIAGNOSED
+}
+
+fn test_rules(knowledge: &Knowledge) -> u8 {
+    use std::fmt::Write as _;
+    let outcomes = check_examples(knowledge);
+    let mut out = String::new();
+    let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
+    for o in &failed {
+        let kind = if o.counter { "counter-example" } else { "example" };
+        let why = if o.counter {
+            format!("matched it through {}", o.matched.join("; "))
+        } else {
+            match o.rank {
+                Some(rank) => format!("ranked it #{rank}; top 3: {}", o.top.join(", ")),
+                None => format!("did not match it; top 3: {}", o.top.join(", ")),
+            }
+        };
+        let _ = writeln!(out, "FAIL {} {kind} {}: {why}", o.rule, o.index + 1);
+    }
+    let _ = writeln!(
+        out,
+        "{} of {} examples and counter-examples passed",
+        outcomes.len() - failed.len(),
+        outcomes.len()
+    );
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    if failed.is_empty() { EXIT_DIAGNOSED } else { EXIT_NO_MATCH }
+}
+
+fn print_patterns(knowledge: &Knowledge) -> u8 {
+    let mut out = String::new();
+    for rule in &knowledge.rules {
+        for signature in &rule.signatures {
+            let pattern = match &signature.pattern {
+                Pattern::Text(text) => Some(crate::matcher::text_to_ere(text)),
+                Pattern::Regex(regex) => crate::matcher::regex_to_ere(regex.as_str()),
+                Pattern::Codes(codes) => Some(
+                    codes
+                        .iter()
+                        .map(|c| crate::matcher::code_to_ere(c.code))
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                ),
+            };
+            if let Some(pattern) = pattern {
+                out.push_str(&pattern);
+                out.push('\n');
+            }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    EXIT_DIAGNOSED
+}

@@ -1,0 +1,897 @@
+//! Turns pasted text into facts: codes with their role and family, host names, known messages.
+//!
+//! Pastes are messy: dialog text in many languages, FreeRDP logs with timestamps and thread
+//! ids, event-log exports, decimal codes from RDP managers. The extractor reads labels
+//! ("Error code:", "Fehlercode:", "エラー コード:") from the catalog's label table, FreeRDP
+//! symbols (`ERRCONNECT_*`, `ERRINFO_*`) from the catalog's symbols, and recognises the
+//! catalog's message texts case- and whitespace-insensitively.
+
+use std::collections::HashMap;
+use std::ops::Range;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use serde::Serialize;
+
+use crate::catalog::{Catalog, CatalogEntry, Code, Family, Knowledge, LabelKind};
+
+/// How many spans are kept per finding; the count of occurrences is kept in full.
+const MAX_SPANS: usize = 8;
+
+/// A byte range of the paste.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Span {
+    /// First byte.
+    pub start: usize,
+    /// One past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    fn of(range: Range<usize>) -> Span {
+        Span {
+            start: range.start,
+            end: range.end,
+        }
+    }
+
+    /// The spanned text of `text`, empty when the span does not fit.
+    pub fn slice(self, text: &str) -> &str {
+        text.get(self.start..self.end).unwrap_or("")
+    }
+}
+
+/// The paste as the user gave it, decoded.
+#[derive(Debug, Clone, Default)]
+pub struct Paste {
+    /// The text, decoded from the input bytes.
+    pub text: String,
+    /// What decoding had to do (invalid UTF-8 replaced, UTF-16 decoded).
+    pub notices: Vec<String>,
+}
+
+impl Paste {
+    /// Decodes input bytes: a UTF-8 or UTF-16 byte-order mark is honoured (event-log exports
+    /// are often UTF-16); anything else is read as UTF-8, invalid sequences replaced.
+    pub fn from_bytes(bytes: &[u8]) -> Paste {
+        let mut notices = Vec::new();
+        if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+            let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
+            if encoding != encoding_rs::UTF_8 {
+                notices.push(format!("input decoded from {}", encoding.name()));
+            }
+            if had_errors {
+                notices.push(format!(
+                    "input was not valid {}: invalid sequences were replaced by U+FFFD",
+                    encoding.name()
+                ));
+            }
+            return Paste {
+                text: text.into_owned(),
+                notices,
+            };
+        }
+        let text = String::from_utf8_lossy(bytes);
+        if let std::borrow::Cow::Owned(_) = text {
+            let replaced = text.matches('\u{FFFD}').count();
+            notices.push(format!(
+                "input was not valid UTF-8: {replaced} invalid byte sequence(s) were replaced by U+FFFD"
+            ));
+        }
+        let control = text
+            .chars()
+            .filter(|c| c.is_control() && !c.is_whitespace())
+            .count();
+        if control > 0 {
+            notices.push(format!(
+                "input holds {control} control character(s); binary data was read as text"
+            ));
+        }
+        Paste {
+            text: text.into_owned(),
+            notices,
+        }
+    }
+
+    /// A paste from text that is already decoded.
+    pub fn from_text(text: impl Into<String>) -> Paste {
+        Paste {
+            text: text.into(),
+            notices: Vec::new(),
+        }
+    }
+}
+
+/// The role a code plays in the paste.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The main (disconnect) error code.
+    Error,
+    /// The extended error code.
+    Extended,
+    /// A Windows event ID.
+    EventId,
+    /// An HRESULT, NTSTATUS or SSPI status.
+    Status,
+    /// A code with no label and no telling context.
+    Unknown,
+}
+
+impl Role {
+    /// The name used in JSON and text output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Error => "error",
+            Role::Extended => "extended",
+            Role::EventId => "event_id",
+            Role::Status => "status",
+            Role::Unknown => "unknown",
+        }
+    }
+}
+
+/// A code found in the paste.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoundCode {
+    /// The code's value.
+    pub code: Code,
+    /// Its role in the paste.
+    pub role: Role,
+    /// Every family it can be read in, most likely first; empty when the catalog has none.
+    pub readings: Vec<Family>,
+    /// The catalog's name for the first reading.
+    pub name: Option<String>,
+    /// The code as written the first time (`0X00000904`, `2308`, `ERRINFO_...`).
+    pub written: String,
+    /// The label that introduced it, as written.
+    pub label: Option<String>,
+    /// Where it appears (the first few places).
+    pub spans: Vec<Span>,
+    /// How many times it appears.
+    pub occurrences: usize,
+}
+
+impl FoundCode {
+    /// The most likely family.
+    pub fn family(&self) -> Option<Family> {
+        self.readings.first().copied()
+    }
+}
+
+/// A host name or address mentioned in the paste.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FoundHost {
+    /// The host as written (with a port when one was given).
+    pub host: String,
+    /// Where it was first seen.
+    pub span: Span,
+}
+
+/// A catalog message recognised in the paste.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoundMessage {
+    /// The catalog entry's key (`other:identity-warning`, `disconnect:0x904`).
+    pub key: String,
+    /// The entry's name.
+    pub name: String,
+    /// The language of the message that matched.
+    pub lang: String,
+    /// The share of the message's text found, 0 to 1.
+    pub coverage: f64,
+    /// The matched parts of the paste.
+    pub spans: Vec<Span>,
+}
+
+/// Everything recognised in one paste.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Extraction {
+    /// Codes in order of first appearance.
+    pub codes: Vec<FoundCode>,
+    /// Host names and addresses in order of first appearance.
+    pub hosts: Vec<FoundHost>,
+    /// Catalog messages recognised.
+    pub messages: Vec<FoundMessage>,
+    /// The paste folded for phrase matching.
+    #[serde(skip)]
+    pub folded: Folded,
+}
+
+/// Text folded for phrase matching (lower case, one space for any whitespace run, straight
+/// quotes, no space between CJK characters), with a map back to the original offsets.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    /// The folded text.
+    pub text: String,
+    /// `(folded offset, original offset)` at every point where the offset difference changes.
+    breaks: Vec<(usize, usize)>,
+}
+
+impl Folded {
+    /// Folds `original`.
+    pub fn new(original: &str) -> Folded {
+        let mut text = String::with_capacity(original.len());
+        let mut breaks: Vec<(usize, usize)> = vec![(0, 0)];
+        let mut delta: isize = 0;
+        let mut pending_space: Option<usize> = None;
+        let mut previous: Option<char> = None;
+        let mut chars = original.char_indices().peekable();
+        while let Some((offset, c)) = chars.next() {
+            if c.is_whitespace() || is_invisible(c) {
+                if pending_space.is_none() && !is_invisible(c) {
+                    pending_space = Some(offset);
+                }
+                continue;
+            }
+            if let Some(space_at) = pending_space.take() {
+                let joins_cjk = previous.is_some_and(is_cjk) && is_cjk(c);
+                if !joins_cjk && !text.is_empty() {
+                    push_mapped(&mut text, &mut breaks, &mut delta, ' ', space_at);
+                }
+            }
+            let _ = chars.peek();
+            for folded in fold_char(c) {
+                push_mapped(&mut text, &mut breaks, &mut delta, folded, offset);
+            }
+            previous = Some(c);
+        }
+        Folded { text, breaks }
+    }
+
+    /// The original offset of a folded offset.
+    pub fn original(&self, folded: usize) -> usize {
+        let at = self.breaks.partition_point(|(f, _)| *f <= folded);
+        let (f, o) = self.breaks[at.saturating_sub(1)];
+        o + (folded - f)
+    }
+
+    /// The original span of a folded range, widened to character boundaries of `original`.
+    pub fn original_span(&self, range: Range<usize>, original: &str) -> Span {
+        let mut start = self.original(range.start).min(original.len());
+        while !original.is_char_boundary(start) {
+            start -= 1;
+        }
+        let last = self.original(range.end.saturating_sub(1).max(range.start));
+        let mut end = (last + 1).min(original.len());
+        while !original.is_char_boundary(end) {
+            end += 1;
+        }
+        Span { start, end }
+    }
+}
+
+fn push_mapped(
+    text: &mut String,
+    breaks: &mut Vec<(usize, usize)>,
+    delta: &mut isize,
+    c: char,
+    original: usize,
+) {
+    let here = text.len();
+    let new_delta = original as isize - here as isize;
+    if new_delta != *delta {
+        breaks.push((here, original));
+        *delta = new_delta;
+    }
+    text.push(c);
+}
+
+/// Folds a phrase the way [`Folded`] folds a paste, without the offset map.
+pub fn fold(text: &str) -> String {
+    Folded::new(text).text
+}
+
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}' | '\u{200C}' | '\u{200D}' | '\u{200E}' | '\u{200F}' | '\u{FEFF}' | '\u{00AD}'
+    )
+}
+
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xFF00..=0xFFEF)
+}
+
+fn fold_char(c: char) -> impl Iterator<Item = char> {
+    let mapped = match c {
+        '‘' | '’' | '‚' | '‛' | '′' | '`' | '´' => '\'',
+        '“' | '”' | '„' | '‟' | '″' | '«' | '»' => '"',
+        '：' => ':',
+        '（' => '(',
+        '）' => ')',
+        '，' => ',',
+        '–' | '—' => '-',
+        other => other,
+    };
+    mapped.to_lowercase()
+}
+
+/// Finds codes, hosts and messages in pastes; built once per knowledge base.
+pub struct Extractor<'k> {
+    catalog: &'k Catalog,
+    labelled: Regex,
+    label_kinds: HashMap<String, LabelKind>,
+    host_label: Option<Regex>,
+    symbols: Regex,
+    symbol_suffix: Regex,
+    hex: Regex,
+    ipv4: Regex,
+    freerdp_host: Regex,
+    fqdn: Regex,
+    messages: Option<MessageIndex>,
+}
+
+struct MessageIndex {
+    automaton: AhoCorasick,
+    /// For each pattern: entry index, message number, fragment length in chars.
+    fragments: Vec<(usize, usize, usize)>,
+    /// For each (entry, message): language and total length of its fragments.
+    messages: HashMap<(usize, usize), (String, usize)>,
+}
+
+impl<'k> Extractor<'k> {
+    /// Compiles the label, symbol and message matchers of `knowledge`.
+    pub fn new(knowledge: &'k Knowledge) -> Extractor<'k> {
+        let mut label_kinds = HashMap::new();
+        let mut code_labels = Vec::new();
+        let mut host_labels = Vec::new();
+        for label in &knowledge.labels.labels {
+            let key = fold(&label.text);
+            if label.kind == LabelKind::RemoteComputer {
+                host_labels.push(label.text.clone());
+            } else {
+                code_labels.push(label.text.clone());
+            }
+            label_kinds.entry(key).or_insert(label.kind);
+        }
+        let code_alternation = label_alternation(&code_labels);
+        let labelled = Regex::new(&format!(
+            r"(?i)(?P<label>{code_alternation})\s*(?:[:：=#]|\bis\b|\bwas\b)?\s*[(\[]?\s*(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|[0-9a-f]*[0-9][0-9a-f]*)\b"
+        ))
+        .expect("label regex is built from escaped literals");
+        let host_label = (!host_labels.is_empty()).then(|| {
+            Regex::new(&format!(
+                r"(?i)(?:{})\s*[:：]\s*(?P<host>[^\s,;，。、]+)",
+                label_alternation(&host_labels)
+            ))
+            .expect("host label regex is built from escaped literals")
+        });
+        Extractor {
+            catalog: &knowledge.catalog,
+            labelled,
+            label_kinds,
+            host_label,
+            symbols: Regex::new(
+                r"\b(?:ERRCONNECT|ERRINFO)_[A-Z0-9_]+|\b(?:disconnectReason|exDiscReason)[A-Za-z0-9]+",
+            )
+            .expect("static regex"),
+            symbol_suffix: Regex::new(r"^\s*[\[(]\s*(0[xX][0-9a-fA-F]+)\s*[\])]")
+                .expect("static regex"),
+            hex: Regex::new(r"(?i)\b0x[0-9a-f]+(?:_[0-9a-f]+)*\b").expect("static regex"),
+            ipv4: Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("static regex"),
+            freerdp_host: Regex::new(r"(?i)(?:^|\s)[/-]v:(?P<host>[^\s]+)").expect("static regex"),
+            fqdn: Regex::new(
+                r"(?i)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b",
+            )
+            .expect("static regex"),
+            messages: MessageIndex::build(&knowledge.catalog),
+        }
+    }
+
+    /// Extracts everything recognisable from `text`.
+    pub fn extract(&self, text: &str) -> Extraction {
+        let mut found = Vec::new();
+        let mut taken: Vec<Span> = Vec::new();
+        self.find_symbols(text, &mut found, &mut taken);
+        self.find_labelled(text, &mut found, &mut taken);
+        self.find_bare_hex(text, &mut found, &mut taken);
+        found.sort_by_key(|f: &RawCode| f.span.start);
+        apply_dialog_shape(&mut found);
+        let codes = self.merge(found);
+        let folded = Folded::new(text);
+        let messages = match &self.messages {
+            Some(index) => index.find(&folded, text, self.catalog),
+            None => Vec::new(),
+        };
+        Extraction {
+            codes,
+            hosts: self.find_hosts(text),
+            messages,
+            folded,
+        }
+    }
+
+    fn find_symbols(&self, text: &str, found: &mut Vec<RawCode>, taken: &mut Vec<Span>) {
+        for m in self.symbols.find_iter(text) {
+            let symbol = m.as_str();
+            let suffix = self.symbol_suffix.captures(&text[m.end()..]);
+            let end = suffix
+                .as_ref()
+                .and_then(|c| c.get(0))
+                .map_or(m.end(), |s| m.end() + s.end());
+            let span = Span::of(m.start()..end);
+            let hex = suffix
+                .as_ref()
+                .and_then(|c| c.get(1))
+                .and_then(|h| Code::parse(h.as_str()));
+            let (code, family) = match self.catalog.by_symbol(symbol) {
+                Some(entry) => match entry.code {
+                    Some(code) => (code, Some(entry.family)),
+                    None => continue,
+                },
+                None => match hex {
+                    Some(code) if symbol.starts_with("ERRCONNECT_") => {
+                        (code, Some(Family::FreerdpErrconnect))
+                    }
+                    Some(code) if symbol.starts_with("ERRINFO_") => {
+                        (Code(code.0 & 0xFFFF), Some(Family::Errinfo))
+                    }
+                    _ => continue,
+                },
+            };
+            taken.push(span);
+            found.push(RawCode {
+                code,
+                role: Role::Error,
+                family,
+                written: text[span.start..span.end].to_string(),
+                label: None,
+                span,
+            });
+        }
+    }
+
+    fn find_labelled(&self, text: &str, found: &mut Vec<RawCode>, taken: &mut Vec<Span>) {
+        for caps in self.labelled.captures_iter(text) {
+            let (Some(label), Some(code_match)) = (caps.name("label"), caps.name("code")) else {
+                continue;
+            };
+            let span = Span::of(code_match.range());
+            if overlaps(taken, span) {
+                continue;
+            }
+            let Some(kind) = self.label_kinds.get(&fold(label.as_str())).copied() else {
+                continue;
+            };
+            let written = code_match.as_str();
+            let role = match kind {
+                LabelKind::ErrorCode => Role::Error,
+                LabelKind::ExtendedErrorCode => Role::Extended,
+                LabelKind::EventId => Role::EventId,
+                LabelKind::StatusCode => Role::Status,
+                LabelKind::RemoteComputer => continue,
+            };
+            let Some(code) = self.read_labelled_number(written, role) else {
+                continue;
+            };
+            taken.push(span);
+            found.push(RawCode {
+                code,
+                role,
+                family: (role == Role::EventId).then_some(Family::EventId),
+                written: written.to_string(),
+                label: Some(label.as_str().to_string()),
+                span,
+            });
+        }
+    }
+
+    /// Reads a labelled number: `0x` is hex; digits alone are decimal for event IDs, and for
+    /// error codes whichever reading the catalog knows (decimal first: `2308` is `0x904`,
+    /// `904` is `0x904`); hex letters without `0x` are hex.
+    fn read_labelled_number(&self, written: &str, role: Role) -> Option<Code> {
+        if written.starts_with("0x") || written.starts_with("0X") {
+            return Code::parse(written);
+        }
+        let all_digits = written.bytes().all(|b| b.is_ascii_digit());
+        if !all_digits {
+            return Code::parse_hex(written);
+        }
+        let decimal = written.parse::<u32>().ok().map(Code);
+        if role == Role::EventId {
+            return decimal;
+        }
+        let known = |code: Code| {
+            families_for(role)
+                .iter()
+                .any(|&family| self.catalog.defines(family, code))
+        };
+        let hex = Code::parse_hex(written);
+        match (decimal, hex) {
+            (Some(d), _) if known(d) => Some(d),
+            (_, Some(h)) if known(h) => Some(h),
+            (d, _) => d,
+        }
+    }
+
+    fn find_bare_hex(&self, text: &str, found: &mut Vec<RawCode>, taken: &mut Vec<Span>) {
+        for m in self.hex.find_iter(text) {
+            let span = Span::of(m.range());
+            if overlaps(taken, span) {
+                continue;
+            }
+            let Some(code) = Code::parse(m.as_str()) else {
+                continue;
+            };
+            let role = if is_status(code) {
+                Role::Status
+            } else {
+                Role::Unknown
+            };
+            // An unlabelled small number is only a code when the catalog knows it.
+            if role == Role::Unknown && self.catalog.readings(code).is_empty() {
+                continue;
+            }
+            taken.push(span);
+            found.push(RawCode {
+                code,
+                role,
+                family: None,
+                written: m.as_str().to_string(),
+                label: preceding_label(text, span.start),
+                span,
+            });
+        }
+    }
+
+    /// Resolves families and names, and merges repeated findings.
+    fn merge(&self, found: Vec<RawCode>) -> Vec<FoundCode> {
+        let mut merged: Vec<FoundCode> = Vec::new();
+        let mut index: HashMap<(Code, Role, Option<Family>), usize> = HashMap::new();
+        for raw in found {
+            let key = (raw.code, raw.role, raw.family);
+            if let Some(&i) = index.get(&key) {
+                let existing = &mut merged[i];
+                existing.occurrences += 1;
+                if existing.spans.len() < MAX_SPANS {
+                    existing.spans.push(raw.span);
+                }
+                continue;
+            }
+            let readings = self.readings(raw.code, raw.role, raw.family);
+            let name = readings
+                .first()
+                .and_then(|&family| self.catalog.get(family, raw.code))
+                .map(|entry| entry.name.clone());
+            index.insert(key, merged.len());
+            merged.push(FoundCode {
+                code: raw.code,
+                role: raw.role,
+                readings,
+                name,
+                written: raw.written,
+                label: raw.label,
+                spans: vec![raw.span],
+                occurrences: 1,
+            });
+        }
+        merged
+    }
+
+    fn readings(&self, code: Code, role: Role, family: Option<Family>) -> Vec<Family> {
+        if let Some(family) = family {
+            return vec![family];
+        }
+        families_for(role)
+            .iter()
+            .copied()
+            .filter(|&family| self.catalog.defines(family, code))
+            .collect()
+    }
+
+    fn find_hosts(&self, text: &str) -> Vec<FoundHost> {
+        let mut hosts: Vec<FoundHost> = Vec::new();
+        let mut add = |host: &str, start: usize| {
+            let host = host.trim_matches(|c: char| ".,;:)]}>\"'`".contains(c) || c == '。');
+            let placeholder = host.is_empty()
+                || host.starts_with(['[', '<', '{', '('])
+                || host.eq_ignore_ascii_case("ip")
+                || host.eq_ignore_ascii_case("x");
+            if placeholder || hosts.iter().any(|h| h.host.eq_ignore_ascii_case(host)) {
+                return;
+            }
+            hosts.push(FoundHost {
+                host: host.to_string(),
+                span: Span::of(start..start + host.len()),
+            });
+        };
+        if let Some(regex) = &self.host_label {
+            for caps in regex.captures_iter(text) {
+                if let Some(m) = caps.name("host") {
+                    add(m.as_str(), m.start());
+                }
+            }
+        }
+        for caps in self.freerdp_host.captures_iter(text) {
+            if let Some(m) = caps.name("host") {
+                add(m.as_str(), m.start());
+            }
+        }
+        for m in self.ipv4.find_iter(text) {
+            let before = text[..m.start()].chars().next_back();
+            let after = text[m.end()..].chars().next();
+            let in_dotted_run = before == Some('.') || after == Some('.') && {
+                text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit())
+            };
+            let octets_ok = m.as_str().split('.').all(|o| o.parse::<u16>().is_ok_and(|v| v <= 255));
+            if octets_ok && !in_dotted_run {
+                add(m.as_str(), m.start());
+            }
+        }
+        for m in self.fqdn.find_iter(text) {
+            let before = &text[..m.start()];
+            let in_url_or_mail = before.ends_with("//") || before.ends_with('@') || before.ends_with('.');
+            if !in_url_or_mail && m.as_str().contains('.') {
+                add(m.as_str(), m.start());
+            }
+        }
+        hosts.sort_by_key(|h| h.span.start);
+        hosts
+    }
+}
+
+/// The families a code can be read in, given its role, most likely first.
+fn families_for(role: Role) -> &'static [Family] {
+    match role {
+        Role::Error => &[
+            Family::DisconnectReason,
+            Family::Gateway,
+            Family::AvdClient,
+            Family::Other,
+            Family::FreerdpErrconnect,
+        ],
+        Role::Extended => &[Family::ExtendedReason, Family::Errinfo],
+        Role::EventId => &[Family::EventId],
+        Role::Status => &[Family::Other, Family::AvdClient, Family::Gateway],
+        Role::Unknown => &[
+            Family::DisconnectReason,
+            Family::Gateway,
+            Family::AvdClient,
+            Family::FreerdpErrconnect,
+            Family::ExtendedReason,
+            Family::Errinfo,
+            Family::Other,
+        ],
+    }
+}
+
+/// HRESULT failures (0x8xxxxxxx) and NTSTATUS errors (0xCxxxxxxx).
+fn is_status(code: Code) -> bool {
+    code.0 >= 0x8000_0000
+}
+
+struct RawCode {
+    code: Code,
+    role: Role,
+    family: Option<Family>,
+    written: String,
+    label: Option<String>,
+    span: Span,
+}
+
+fn overlaps(taken: &[Span], span: Span) -> bool {
+    taken
+        .iter()
+        .any(|t| t.start < span.end && span.start < t.end)
+}
+
+/// Builds a regex alternation of labels, longest first; spaces match any whitespace (or
+/// none, as in "エラーコード"), apostrophes match their typographic variants.
+fn label_alternation(labels: &[String]) -> String {
+    let mut sorted: Vec<&String> = labels.iter().collect();
+    sorted.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
+    sorted
+        .iter()
+        .map(|label| {
+            let words: Vec<String> = label
+                .split_whitespace()
+                .map(|word| regex::escape(word).replace('\'', "['’´`]"))
+                .collect();
+            let body = words.join(r"\s*");
+            if label.starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                format!(r"\b{body}")
+            } else {
+                body
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|")
+}
+
+/// The words just before a code, up to a colon, as a label in a language the table lacks.
+fn preceding_label(text: &str, start: usize) -> Option<String> {
+    let before = text[..start].trim_end();
+    let before = before.strip_suffix([':', '：'])?.trim_end();
+    let line_start = before
+        .rfind(['\n', '.', '。', ')', ']'])
+        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+    let label = before[line_start..].trim();
+    let words = label.split_whitespace().count();
+    let plausible = !label.is_empty()
+        && label.chars().count() <= 40
+        && words <= 5
+        && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '\'' || c == '-');
+    plausible.then(|| label.to_string())
+}
+
+/// "code: A ... <longer label containing the first>: B" is the dialog's main code followed by
+/// its extended code, in any language: `Foutcode: 0x904 Uitgebreide foutcode: 0x7`.
+fn apply_dialog_shape(found: &mut [RawCode]) {
+    for i in 1..found.len() {
+        let (head, tail) = found.split_at_mut(i);
+        let first = &head[i - 1];
+        let second = &mut tail[0];
+        let near = second.span.start.saturating_sub(first.span.end) <= 200;
+        let roles_fit = matches!(first.role, Role::Error | Role::Unknown)
+            && matches!(second.role, Role::Error | Role::Unknown);
+        let (Some(first_label), Some(second_label)) = (&first.label, &second.label) else {
+            continue;
+        };
+        let first_folded = fold(first_label);
+        let second_folded = fold(second_label);
+        let last_word = first_folded
+            .split_whitespace()
+            .last()
+            .unwrap_or(&first_folded)
+            .to_string();
+        let extends = second_folded.len() > first_folded.len()
+            && (second_folded.contains(&first_folded) || second_folded.contains(&last_word));
+        if near && roles_fit && extends {
+            second.role = Role::Extended;
+            if first.role == Role::Unknown {
+                head[i - 1].role = Role::Error;
+            }
+        }
+    }
+}
+
+impl MessageIndex {
+    fn build(catalog: &Catalog) -> Option<MessageIndex> {
+        let mut patterns = Vec::new();
+        let mut fragments = Vec::new();
+        let mut messages = HashMap::new();
+        for (entry_index, entry) in catalog.entries().iter().enumerate() {
+            let mut number = 0;
+            for (lang, texts) in &entry.messages {
+                for text in texts {
+                    let mut total = 0;
+                    for fragment in message_fragments(text) {
+                        let length = fragment.chars().count();
+                        total += length;
+                        patterns.push(fragment);
+                        fragments.push((entry_index, number, length));
+                    }
+                    if total > 0 {
+                        messages.insert((entry_index, number), (lang.clone(), total));
+                    }
+                    number += 1;
+                }
+            }
+        }
+        if patterns.is_empty() {
+            return None;
+        }
+        let automaton = AhoCorasick::new(&patterns).ok()?;
+        Some(MessageIndex {
+            automaton,
+            fragments,
+            messages,
+        })
+    }
+
+    fn find(&self, folded: &Folded, original: &str, catalog: &Catalog) -> Vec<FoundMessage> {
+        // (entry, message) -> (matched pattern ids, spans)
+        let mut hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
+        for m in self.automaton.find_overlapping_iter(&folded.text) {
+            let pattern = m.pattern().as_usize();
+            let (entry, number, _) = self.fragments[pattern];
+            let slot = hits.entry((entry, number)).or_default();
+            if !slot.0.contains(&pattern) {
+                slot.0.push(pattern);
+                slot.1.push(folded.original_span(m.range(), original));
+            }
+        }
+        let mut best: HashMap<usize, FoundMessage> = HashMap::new();
+        for ((entry_index, number), (patterns, spans)) in hits {
+            let Some((lang, total)) = self.messages.get(&(entry_index, number)) else {
+                continue;
+            };
+            let matched: usize = patterns.iter().map(|&p| self.fragments[p].2).sum();
+            let coverage = matched as f64 / *total as f64;
+            if coverage < 0.5 {
+                continue;
+            }
+            let entry: &CatalogEntry = &catalog.entries()[entry_index];
+            let candidate = FoundMessage {
+                key: entry.key(),
+                name: entry.name.clone(),
+                lang: lang.clone(),
+                coverage: (coverage * 100.0).round() / 100.0,
+                spans: {
+                    let mut spans = spans;
+                    spans.sort();
+                    spans.truncate(MAX_SPANS);
+                    spans
+                },
+            };
+            let better = best
+                .get(&entry_index)
+                .is_none_or(|b| candidate.coverage > b.coverage);
+            if better {
+                best.insert(entry_index, candidate);
+            }
+        }
+        let mut found: Vec<FoundMessage> = best.into_values().collect();
+        found.sort_by(|a, b| {
+            let a_start = a.spans.first().map_or(0, |s| s.start);
+            let b_start = b.spans.first().map_or(0, |s| s.start);
+            a_start.cmp(&b_start).then_with(|| a.key.cmp(&b.key))
+        });
+        found
+    }
+}
+
+/// Splits a message into the fragments that identify it: sentences and the parts between
+/// `{host}` placeholders, folded, long enough not to occur by chance.
+fn message_fragments(message: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for part in message.split("{host}") {
+        let folded = fold(part);
+        for sentence in folded.split_inclusive(['.', '。', '!', '?', '\n']) {
+            let sentence = sentence
+                .trim()
+                .trim_matches(|c: char| c == '"' || c == '\'' || c == '.' || c == '。')
+                .trim();
+            let length = sentence.chars().count();
+            let cjk = sentence.chars().any(is_cjk);
+            let long_enough = if cjk { length >= 5 } else { length >= 16 };
+            if long_enough && !out.iter().any(|s: &String| s == sentence) {
+                out.push(sentence.to_string());
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_maps_back_to_the_original() {
+        let original = "Error   code:\r\n 0x904 “quoted” エラー コード";
+        let folded = Folded::new(original);
+        assert_eq!(folded.text, "error code: 0x904 \"quoted\" エラーコード");
+        let at = folded.text.find("0x904").unwrap();
+        let span = folded.original_span(at..at + 5, original);
+        assert_eq!(span.slice(original), "0x904");
+        let at = folded.text.find("\"quoted\"").unwrap();
+        let span = folded.original_span(at..at + 8, original);
+        assert_eq!(span.slice(original), "“quoted”");
+        let at = folded.text.find("エラーコード").unwrap();
+        let span = folded.original_span(at..folded.text.len(), original);
+        assert_eq!(span.slice(original), "エラー コード");
+    }
+
+    #[test]
+    fn message_fragments_split_at_placeholders_and_sentences() {
+        let fragments = message_fragments(
+            "Remote Desktop can't find the computer \"{host}\". This might mean that \"{host}\" does not belong to the specified network.",
+        );
+        assert_eq!(
+            fragments,
+            vec![
+                "remote desktop can't find the computer",
+                "does not belong to the specified network"
+            ]
+        );
+    }
+
+    #[test]
+    fn preceding_label_takes_the_words_before_a_colon() {
+        let text = "Foutcode: 0x904";
+        assert_eq!(preceding_label(text, 10).as_deref(), Some("Foutcode"));
+        assert_eq!(preceding_label("flags 0x904", 6), None);
+    }
+}

@@ -1,0 +1,320 @@
+//! Scores every rule's signatures against an extraction and ranks the candidate causes.
+//!
+//! Scoring, in full: a rule's raw score is the sum of the weights of its signatures that
+//! match (negative weights count against it). A rule is a candidate when its raw score is
+//! above zero. Candidates are ranked by raw score, then by specificity: more matched
+//! signatures first, then more codes matched, then longer matched text, then rule id. The
+//! confidence shown is `1 - 0.5^(raw / 3)`: evidence worth 3 gives 0.5, 6 gives 0.75, 9 gives
+//! 0.875, so it grows with evidence and never reaches 1.
+
+use std::collections::HashMap;
+
+use aho_corasick::AhoCorasick;
+use serde::Serialize;
+
+use crate::catalog::{CodeRef, Knowledge, Pattern, Rule};
+use crate::extract::{Extraction, Extractor, FoundCode, Span, fold};
+
+/// How many places are kept per matched signature.
+const MAX_SPANS: usize = 8;
+
+/// The raw score at which confidence reaches one half.
+const HALF_CONFIDENCE: f64 = 3.0;
+
+/// One matched signature and the words of the paste that matched it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Evidence {
+    /// Index of the signature in its rule.
+    pub signature: usize,
+    /// What the signature looks for (`codes disconnect:0x904 + extended:0x7`).
+    pub description: String,
+    /// The signature's weight.
+    pub weight: f64,
+    /// Where it matched in the paste.
+    pub spans: Vec<Span>,
+}
+
+/// A rule whose signatures matched, with its score and evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Index of the rule in [`Knowledge::rules`].
+    pub rule: usize,
+    /// Sum of matched signature weights.
+    pub raw: f64,
+    /// Confidence between 0 and 1 (see the module documentation).
+    pub score: f64,
+    /// Every matched signature.
+    pub evidence: Vec<Evidence>,
+}
+
+impl Candidate {
+    fn specificity(&self, rules: &[Rule]) -> (usize, usize, usize) {
+        let rule = &rules[self.rule];
+        let positive = self.evidence.iter().filter(|e| e.weight > 0.0).count();
+        let codes = self
+            .evidence
+            .iter()
+            .map(|e| match &rule.signatures[e.signature].pattern {
+                Pattern::Codes(codes) => codes.len(),
+                _ => 0,
+            })
+            .sum();
+        let text: usize = self
+            .evidence
+            .iter()
+            .flat_map(|e| e.spans.first())
+            .map(|s| s.end - s.start)
+            .sum();
+        (positive, codes, text)
+    }
+}
+
+/// The confidence shown for a raw score.
+pub fn confidence(raw: f64) -> f64 {
+    let value = 1.0 - 0.5f64.powf(raw.max(0.0) / HALF_CONFIDENCE);
+    (value * 100.0).round() / 100.0
+}
+
+/// Matches extractions against every rule of a knowledge base; built once.
+pub struct Matcher<'k> {
+    knowledge: &'k Knowledge,
+    texts: Option<AhoCorasick>,
+    /// For each text pattern: the (rule, signature) pairs that use it.
+    text_owners: Vec<Vec<(usize, usize)>>,
+}
+
+impl<'k> Matcher<'k> {
+    /// Compiles the text signatures of every rule into one automaton.
+    pub fn new(knowledge: &'k Knowledge) -> Matcher<'k> {
+        let mut patterns: Vec<String> = Vec::new();
+        let mut text_owners: Vec<Vec<(usize, usize)>> = Vec::new();
+        let mut by_text: HashMap<String, usize> = HashMap::new();
+        for (r, rule) in knowledge.rules.iter().enumerate() {
+            for (s, signature) in rule.signatures.iter().enumerate() {
+                if let Pattern::Text(text) = &signature.pattern {
+                    let folded = fold(text);
+                    let id = *by_text.entry(folded.clone()).or_insert_with(|| {
+                        patterns.push(folded);
+                        text_owners.push(Vec::new());
+                        patterns.len() - 1
+                    });
+                    text_owners[id].push((r, s));
+                }
+            }
+        }
+        let texts = if patterns.is_empty() {
+            None
+        } else {
+            AhoCorasick::new(&patterns).ok()
+        };
+        Matcher {
+            knowledge,
+            texts,
+            text_owners,
+        }
+    }
+
+    /// Ranks the rules that match `extraction` of `text`, best first.
+    pub fn rank(&self, extraction: &Extraction, text: &str) -> Vec<Candidate> {
+        let text_hits = self.text_hits(extraction, text);
+        let rules = &self.knowledge.rules;
+        let mut candidates = Vec::new();
+        for (r, rule) in rules.iter().enumerate() {
+            let mut evidence = Vec::new();
+            for (s, signature) in rule.signatures.iter().enumerate() {
+                let spans = match &signature.pattern {
+                    Pattern::Codes(codes) => match_codes(codes, &extraction.codes),
+                    Pattern::Text(_) => text_hits.get(&(r, s)).cloned(),
+                    Pattern::Regex(regex) => {
+                        let spans: Vec<Span> = regex
+                            .find_iter(text)
+                            .take(MAX_SPANS)
+                            .map(|m| Span {
+                                start: m.start(),
+                                end: m.end(),
+                            })
+                            .collect();
+                        (!spans.is_empty()).then_some(spans)
+                    }
+                };
+                if let Some(spans) = spans {
+                    evidence.push(Evidence {
+                        signature: s,
+                        description: signature.describe(),
+                        weight: signature.weight,
+                        spans,
+                    });
+                }
+            }
+            let raw: f64 = evidence.iter().map(|e| e.weight).sum();
+            if raw > 0.0 {
+                candidates.push(Candidate {
+                    rule: r,
+                    raw,
+                    score: confidence(raw),
+                    evidence,
+                });
+            }
+        }
+        candidates.sort_by(|a, b| {
+            b.raw
+                .total_cmp(&a.raw)
+                .then_with(|| b.specificity(rules).cmp(&a.specificity(rules)))
+                .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
+        });
+        candidates
+    }
+
+    fn text_hits(&self, extraction: &Extraction, text: &str) -> HashMap<(usize, usize), Vec<Span>> {
+        let mut hits: HashMap<(usize, usize), Vec<Span>> = HashMap::new();
+        let Some(automaton) = &self.texts else {
+            return hits;
+        };
+        let folded = &extraction.folded;
+        for m in automaton.find_overlapping_iter(&folded.text) {
+            let span = folded.original_span(m.range(), text);
+            for &owner in &self.text_owners[m.pattern().as_usize()] {
+                let spans = hits.entry(owner).or_default();
+                if spans.len() < MAX_SPANS {
+                    spans.push(span);
+                }
+            }
+        }
+        hits
+    }
+}
+
+/// The spans of every code of a signature, or `None` when one is missing.
+fn match_codes(codes: &[CodeRef], found: &[FoundCode]) -> Option<Vec<Span>> {
+    let mut spans = Vec::new();
+    for code_ref in codes {
+        let hit = found.iter().find(|f| {
+            f.code == code_ref.code
+                && code_ref
+                    .family
+                    .is_none_or(|family| f.readings.contains(&family))
+        })?;
+        spans.extend(hit.spans.first().copied());
+    }
+    Some(spans)
+}
+
+/// Whether a rule example or counter-example behaved as its rule says.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExampleOutcome {
+    /// The rule the example belongs to.
+    pub rule: String,
+    /// True for a counter-example.
+    pub counter: bool,
+    /// Position of the example in its list.
+    pub index: usize,
+    /// True when an example ranks its rule in the top 3, or a counter-example does not match.
+    pub passed: bool,
+    /// The rule's 1-based rank for this paste, when it matched.
+    pub rank: Option<usize>,
+    /// The ids of the top 3 candidates.
+    pub top: Vec<String>,
+    /// The rule's matched signatures, for a failing counter-example.
+    pub matched: Vec<String>,
+}
+
+/// How many top candidates an example may rank its rule among.
+pub const EXAMPLE_TOP: usize = 3;
+
+/// Runs every rule's examples and counter-examples through extraction and matching.
+pub fn check_examples(knowledge: &Knowledge) -> Vec<ExampleOutcome> {
+    let extractor = Extractor::new(knowledge);
+    let matcher = Matcher::new(knowledge);
+    let mut outcomes = Vec::new();
+    for rule in &knowledge.rules {
+        let lists = [(false, &rule.examples), (true, &rule.counter_examples)];
+        for (counter, list) in lists {
+            for (index, example) in list.iter().enumerate() {
+                let extraction = extractor.extract(&example.text);
+                let candidates = matcher.rank(&extraction, &example.text);
+                let position = candidates
+                    .iter()
+                    .position(|c| knowledge.rules[c.rule].id == rule.id);
+                let top = candidates
+                    .iter()
+                    .take(EXAMPLE_TOP)
+                    .map(|c| knowledge.rules[c.rule].id.clone())
+                    .collect();
+                let matched = position
+                    .map(|p| {
+                        candidates[p]
+                            .evidence
+                            .iter()
+                            .map(|e| e.description.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let passed = if counter {
+                    position.is_none()
+                } else {
+                    position.is_some_and(|p| p < EXAMPLE_TOP)
+                };
+                outcomes.push(ExampleOutcome {
+                    rule: rule.id.clone(),
+                    counter,
+                    index,
+                    passed,
+                    rank: position.map(|p| p + 1),
+                    top,
+                    matched,
+                });
+            }
+        }
+    }
+    outcomes
+}
+
+/// A text signature as a POSIX extended regex for `grep -E -i` (whitespace runs match any
+/// whitespace), so the benchmark can compare against grep with the same signatures.
+pub fn text_to_ere(text: &str) -> String {
+    text.split_whitespace()
+        .map(|word| {
+            word.chars()
+                .map(|c| {
+                    if ".[]()*+?{}|^$\\".contains(c) {
+                        format!("\\{c}")
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("[[:space:]]+")
+}
+
+/// A signature regex as a GNU `grep -E` pattern, or `None` when it uses syntax ERE lacks.
+pub fn regex_to_ere(source: &str) -> Option<String> {
+    let body = source.strip_prefix("(?i)").unwrap_or(source);
+    let converted = body
+        .replace("(?:", "(")
+        .replace("\\d", "[0-9]")
+        .replace("*?", "*")
+        .replace("+?", "+")
+        .replace("}?", "}");
+    (!converted.contains("(?")).then_some(converted)
+}
+
+/// A code as a `grep -E -i` pattern matching its padded hex spellings.
+pub fn code_to_ere(code: crate::catalog::Code) -> String {
+    format!("0x0*{:x}\\b", code.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn confidence_grows_with_evidence_and_stays_below_one() {
+        assert_eq!(confidence(0.0), 0.0);
+        assert_eq!(confidence(3.0), 0.5);
+        assert_eq!(confidence(6.0), 0.75);
+        assert!(confidence(30.0) < 1.0 + f64::EPSILON);
+        assert_eq!(confidence(-2.0), 0.0);
+    }
+}

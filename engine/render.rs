@@ -1,0 +1,481 @@
+//! Turns ranked candidates into a report: the JSON contract, Markdown, or text for a terminal.
+//!
+//! The [`Report`] is the versioned JSON contract of the design (`version: 1`); Markdown and
+//! text are views of the same report. Rule texts (summary, causes, steps, commands) are
+//! minijinja templates rendered with what the paste revealed (`host`, `code`, `extended`,
+//! `codes`, `hosts`).
+
+use std::fmt::Write as _;
+
+use anstyle::{AnsiColor, Style};
+use indexmap::IndexMap;
+use minijinja::syntax::SyntaxConfig;
+use minijinja::{Environment, UndefinedBehavior, Value, context};
+use serde::Serialize;
+
+use crate::catalog::{Knowledge, Reference, Side, embedded_site_file};
+use crate::extract::{Extraction, Role};
+use crate::matcher::Candidate;
+
+/// The version of the JSON contract.
+pub const REPORT_VERSION: u32 = 1;
+
+/// What `host` says in advice when the paste names no host.
+const NO_HOST: &str = "the remote computer";
+
+/// A diagnosis report: the JSON output contract.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Contract version.
+    pub version: u32,
+    /// What was recognised in the paste.
+    pub input: InputReport,
+    /// Candidate causes, best first.
+    pub diagnoses: Vec<Diagnosis>,
+    /// Facts about the run: input decoding, replaced rules, skipped files.
+    pub notices: Vec<String>,
+}
+
+/// What was recognised in the paste.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputReport {
+    /// Codes, in order of first appearance.
+    pub codes: Vec<CodeReport>,
+    /// Host names and addresses.
+    pub hosts: Vec<String>,
+    /// Catalog messages recognised.
+    pub messages: Vec<MessageReport>,
+}
+
+/// One code of the paste.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeReport {
+    /// Normalised code (`0x904`).
+    pub code: String,
+    /// Most likely family, `null` when the catalog does not know the code.
+    pub family: Option<String>,
+    /// `error`, `extended`, `event_id`, `status` or `unknown`.
+    pub role: String,
+    /// The catalog's name for it.
+    pub name: Option<String>,
+    /// As written in the paste.
+    pub written: String,
+    /// Other families the number is defined in, when the role leaves it open.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub other_readings: Vec<String>,
+}
+
+/// One recognised message.
+#[derive(Debug, Clone, Serialize)]
+pub struct MessageReport {
+    /// The catalog entry's key.
+    pub key: String,
+    /// The entry's name.
+    pub name: String,
+    /// The language it matched in.
+    pub lang: String,
+    /// The words of the paste that matched.
+    pub excerpt: String,
+}
+
+/// One candidate cause.
+#[derive(Debug, Clone, Serialize)]
+pub struct Diagnosis {
+    /// Rule id.
+    pub rule: String,
+    /// Rule title.
+    pub title: String,
+    /// Rule category.
+    pub category: String,
+    /// Confidence between 0 and 1.
+    pub score: f64,
+    /// The codes the rule explains.
+    pub codes: Vec<String>,
+    /// Why it matched: each signature and the words of the paste.
+    pub evidence: Vec<String>,
+    /// What goes wrong.
+    pub summary: String,
+    /// Why it happens.
+    pub causes: Vec<String>,
+    /// What to do, in order.
+    pub steps: Vec<StepReport>,
+    /// Probe findings (empty without `--host`).
+    pub probes: Vec<serde_json::Value>,
+    /// Documentation.
+    pub references: Vec<Reference>,
+}
+
+/// One remediation step, rendered.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepReport {
+    /// What the step does.
+    pub title: String,
+    /// `client` or `server`.
+    pub side: Side,
+    /// How and why.
+    pub body: String,
+    /// Exact commands by kind.
+    pub commands: IndexMap<String, String>,
+}
+
+/// Builds the report of one paste.
+pub fn build_report(
+    knowledge: &Knowledge,
+    text: &str,
+    extraction: &Extraction,
+    candidates: &[Candidate],
+    notices: &[String],
+) -> Report {
+    let mut notices = notices.to_vec();
+    let env = template_environment();
+    let first = |role: Role| {
+        extraction
+            .codes
+            .iter()
+            .find(|c| c.role == role)
+            .map(|c| c.code.to_string())
+            .unwrap_or_default()
+    };
+    let codes: Vec<CodeReport> = extraction
+        .codes
+        .iter()
+        .map(|c| CodeReport {
+            code: c.code.to_string(),
+            family: c.family().map(|f| f.as_str().to_string()),
+            role: c.role.as_str().to_string(),
+            name: c.name.clone(),
+            written: c.written.clone(),
+            other_readings: c.readings.iter().skip(1).map(|f| f.as_str().to_string()).collect(),
+        })
+        .collect();
+    let hosts: Vec<String> = extraction.hosts.iter().map(|h| h.host.clone()).collect();
+    let vars = context! {
+        host => hosts.first().map_or(NO_HOST, String::as_str),
+        hosts => &hosts,
+        code => first(Role::Error),
+        extended => first(Role::Extended),
+        codes => Value::from(minijinja::value::Serde(&codes)),
+    };
+    let mut diagnoses = Vec::new();
+    for candidate in candidates {
+        let rule = &knowledge.rules[candidate.rule];
+        let mut render = |template: &str| match env.render_str(template, &vars) {
+            Ok(rendered) => rendered,
+            Err(error) => {
+                notices.push(format!("rule `{}` has a template error: {error}", rule.id));
+                template.to_string()
+            }
+        };
+        let evidence = candidate
+            .evidence
+            .iter()
+            .map(|e| {
+                let words: Vec<String> = e
+                    .spans
+                    .iter()
+                    .take(3)
+                    .map(|s| format!("\"{}\"", excerpt(s.slice(text))))
+                    .collect();
+                format!("{} ({:+}): {}", e.description, e.weight, words.join(", "))
+            })
+            .collect();
+        diagnoses.push(Diagnosis {
+            rule: rule.id.clone(),
+            title: rule.title.clone(),
+            category: rule.category.as_str().to_string(),
+            score: candidate.score,
+            codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
+            evidence,
+            summary: render(&rule.summary).trim().to_string(),
+            causes: rule.causes.iter().map(|c| render(c).trim().to_string()).collect(),
+            steps: rule
+                .steps
+                .iter()
+                .map(|step| StepReport {
+                    title: render(&step.title).trim().to_string(),
+                    side: step.side,
+                    body: render(&step.body).trim().to_string(),
+                    commands: step
+                        .commands
+                        .iter()
+                        .map(|(kind, command)| (kind.clone(), render(command).trim_end().to_string()))
+                        .collect(),
+                })
+                .collect(),
+            probes: Vec::new(),
+            references: rule.references.clone(),
+        });
+    }
+    Report {
+        version: REPORT_VERSION,
+        input: InputReport {
+            codes,
+            hosts,
+            messages: extraction
+                .messages
+                .iter()
+                .map(|m| MessageReport {
+                    key: m.key.clone(),
+                    name: m.name.clone(),
+                    lang: m.lang.clone(),
+                    excerpt: m
+                        .spans
+                        .first()
+                        .map(|s| excerpt(s.slice(text)))
+                        .unwrap_or_default(),
+                })
+                .collect(),
+        },
+        diagnoses,
+        notices,
+    }
+}
+
+fn template_environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env
+}
+
+/// A paste excerpt on one line, at most 120 characters.
+fn excerpt(text: &str) -> String {
+    let one_line: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 120 {
+        let cut: String = one_line.chars().take(117).collect();
+        format!("{cut}...")
+    } else {
+        one_line
+    }
+}
+
+/// The report as pretty JSON.
+pub fn render_json(report: &Report) -> String {
+    let mut json = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    json.push('\n');
+    json
+}
+
+/// The report as Markdown, for a ticket.
+pub fn render_markdown(report: &Report) -> Result<String, minijinja::Error> {
+    let mut env = Environment::new();
+    if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+        env.set_syntax(syntax);
+    }
+    env.add_filter("family_label", family_label);
+    let template = embedded_site_file("report/diagnosis.md.j2").unwrap_or_default();
+    env.render_str(template, context! { report => Value::from(minijinja::value::Serde(report)) })
+}
+
+fn family_label(family: Option<String>) -> String {
+    family
+        .and_then(|f| f.parse::<crate::catalog::Family>().ok())
+        .map_or("not in the catalog", |f| f.label())
+        .to_string()
+}
+
+/// Text output options.
+#[derive(Debug, Clone, Copy)]
+pub struct TextStyle {
+    /// Columns to wrap to.
+    pub width: usize,
+    /// Whether to emit ANSI colours.
+    pub color: bool,
+}
+
+struct Painter {
+    color: bool,
+}
+
+impl Painter {
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+const HEADING: Style = Style::new().bold();
+const TITLE: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+const DIM: Style = Style::new().dimmed();
+const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
+
+/// The report for a person at a terminal: the best candidate first, why, and what to do.
+pub fn render_text(report: &Report, style: TextStyle) -> String {
+    let p = Painter { color: style.color };
+    let width = style.width.max(40);
+    let mut out = String::new();
+    for notice in &report.notices {
+        let _ = writeln!(out, "{} {notice}", p.paint(DIM, "note:"));
+    }
+    if !report.notices.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(out, "{}", p.paint(HEADING, "Recognised in the paste"));
+    let input = &report.input;
+    if input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty() {
+        let _ = writeln!(out, "  nothing: no code, host or known message");
+    }
+    for code in &input.codes {
+        let family = family_label(code.family.clone());
+        let name = code.name.as_deref().unwrap_or("unknown code");
+        let role = role_label(&code.role);
+        let mut line = format!(
+            "  {} {role}, {family}: {name}",
+            p.paint(CODE, &format!("{:<10}", code.code)),
+        );
+        if code.written != code.code {
+            let _ = write!(line, " (written {})", code.written);
+        }
+        if !code.other_readings.is_empty() {
+            let _ = write!(line, "; also defined as {}", code.other_readings.join(", "));
+        }
+        push_wrapped(&mut out, &line, width, 13);
+    }
+    for host in &input.hosts {
+        let _ = writeln!(out, "  {} {host}", p.paint(CODE, &format!("{:<10}", "host")));
+    }
+    for message in &input.messages {
+        let line = format!(
+            "  {} {} ({}, {}): \"{}\"",
+            p.paint(CODE, &format!("{:<10}", "message")),
+            message.name,
+            message.key,
+            message.lang,
+            message.excerpt
+        );
+        push_wrapped(&mut out, &line, width, 13);
+    }
+    out.push('\n');
+    if report.diagnoses.is_empty() {
+        let _ = writeln!(out, "{}", p.paint(HEADING, "No rule matched this paste."));
+        return out;
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(
+            HEADING,
+            &format!("Likely causes, best first ({})", report.diagnoses.len())
+        )
+    );
+    for (n, diagnosis) in report.diagnoses.iter().enumerate() {
+        out.push('\n');
+        let title = format!("{}. {}", n + 1, diagnosis.title);
+        push_wrapped(&mut out, &p.paint(TITLE, &title), width, 3);
+        let _ = writeln!(
+            out,
+            "   {}",
+            p.paint(
+                DIM,
+                &format!(
+                    "{} | confidence {:.2} | rule {}",
+                    diagnosis.category, diagnosis.score, diagnosis.rule
+                )
+            )
+        );
+        if !diagnosis.summary.is_empty() {
+            push_paragraph(&mut out, &diagnosis.summary, width, "   ", "   ");
+        }
+        let _ = writeln!(out, "   {}", p.paint(HEADING, "Evidence"));
+        for evidence in &diagnosis.evidence {
+            push_paragraph(&mut out, evidence, width, "   - ", "     ");
+        }
+        if !diagnosis.causes.is_empty() {
+            let _ = writeln!(out, "   {}", p.paint(HEADING, "Why it happens"));
+            for cause in &diagnosis.causes {
+                push_paragraph(&mut out, cause, width, "   - ", "     ");
+            }
+        }
+        for (side, heading) in [
+            (Side::Client, "On the client (you)"),
+            (Side::Server, "On the server (an administrator)"),
+        ] {
+            let steps: Vec<(usize, &StepReport)> = diagnosis
+                .steps
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.side == side)
+                .collect();
+            if steps.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out, "   {}", p.paint(HEADING, heading));
+            for (i, step) in steps {
+                let number = format!("   {}. ", i + 1);
+                let indent = " ".repeat(number.chars().count());
+                push_paragraph(&mut out, &step.title, width, &number, &indent);
+                if !step.body.is_empty() {
+                    for paragraph in step.body.split("\n\n") {
+                        push_paragraph(&mut out, paragraph, width, &indent, &indent);
+                    }
+                }
+                for (kind, command) in &step.commands {
+                    let _ = writeln!(out, "{indent}{}", p.paint(DIM, &format!("{}:", command_label(kind))));
+                    for line in command.lines() {
+                        let _ = writeln!(out, "{indent}  {}", p.paint(GOOD, line));
+                    }
+                }
+            }
+        }
+        if !diagnosis.references.is_empty() {
+            let _ = writeln!(out, "   {}", p.paint(HEADING, "References"));
+            for reference in &diagnosis.references {
+                push_paragraph(
+                    &mut out,
+                    &format!("{} <{}>", reference.title, reference.url),
+                    width,
+                    "   - ",
+                    "     ",
+                );
+            }
+        }
+    }
+    out
+}
+
+fn role_label(role: &str) -> &'static str {
+    match role {
+        "error" => "error code",
+        "extended" => "extended code",
+        "event_id" => "event ID",
+        "status" => "status",
+        _ => "code",
+    }
+}
+
+/// The heading of a command kind in text and Markdown output.
+pub fn command_label(kind: &str) -> &str {
+    match kind {
+        "powershell" => "PowerShell",
+        "cmd" => "Command prompt",
+        "registry" => "Registry",
+        "group_policy" => "Group Policy",
+        "azure_cli" => "Azure CLI",
+        "azure_run_command" => "Azure portal, Run command (RunPowerShellScript)",
+        "bash" => "Shell",
+        other => other,
+    }
+}
+
+fn push_wrapped(out: &mut String, line: &str, width: usize, hang: usize) {
+    let indent = " ".repeat(hang);
+    let options = textwrap::Options::new(width).subsequent_indent(&indent);
+    for wrapped in textwrap::wrap(line, options) {
+        out.push_str(&wrapped);
+        out.push('\n');
+    }
+}
+
+fn push_paragraph(out: &mut String, text: &str, width: usize, first: &str, rest: &str) {
+    let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let options = textwrap::Options::new(width)
+        .initial_indent(first)
+        .subsequent_indent(rest);
+    for wrapped in textwrap::wrap(&joined, options) {
+        out.push_str(&wrapped);
+        out.push('\n');
+    }
+}
