@@ -6,6 +6,7 @@
 //! starts, keyed by its path (`signatures[2].regex`). Keeping both here means the YAML library
 //! could be swapped in one place.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -69,11 +70,40 @@ impl PathIndex {
     }
 }
 
-/// Parses `source` into `T`, returning the value and its path index.
-pub fn parse<T: DeserializeOwned>(source: &str) -> Result<(T, PathIndex), YamlError> {
+/// Parses `source` into `T`, returning the value and a path index built on first use.
+pub fn parse<T: DeserializeOwned>(source: &str) -> Result<(T, LazyIndex<'_>), YamlError> {
     match serde_yaml::from_str::<T>(source) {
-        Ok(value) => Ok((value, PathIndex::build(source))),
+        Ok(value) => Ok((
+            value,
+            LazyIndex {
+                source,
+                index: OnceCell::new(),
+            },
+        )),
         Err(error) => Err(convert_error(&error)),
+    }
+}
+
+/// A [`PathIndex`] built only when a position is asked for: valid files never pay for it.
+pub struct LazyIndex<'a> {
+    source: &'a str,
+    index: OnceCell<PathIndex>,
+}
+
+impl<'a> LazyIndex<'a> {
+    /// An index of `source`, built when first asked.
+    pub fn new(source: &'a str) -> LazyIndex<'a> {
+        LazyIndex {
+            source,
+            index: OnceCell::new(),
+        }
+    }
+
+    /// The position of the value at `path`, or of its closest recorded ancestor.
+    pub fn locate(&self, path: &str) -> Option<Position> {
+        self.index
+            .get_or_init(|| PathIndex::build(self.source))
+            .locate(path)
     }
 }
 

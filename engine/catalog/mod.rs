@@ -14,7 +14,6 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use include_dir::{Dir, include_dir};
 use indexmap::IndexMap;
 use serde::Serialize;
 
@@ -23,11 +22,11 @@ pub use labels::{Label, LabelKind, Labels};
 pub use model::{Category, Code, CodeRef, Family, Origin, Reference};
 pub use rules::{COMMAND_KINDS, Example, Pattern, ProbeCheck, Rule, Side, Signature, Step};
 
-use crate::yaml::{self, PathIndex, Position};
+use crate::yaml::{self, LazyIndex, Position};
 
-static EMBEDDED_CATALOG: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/catalog");
-static EMBEDDED_RULES: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/rules");
-static EMBEDDED_SITE: Dir<'_> = include_dir!("$CARGO_MANIFEST_DIR/site");
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
 
 /// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
@@ -119,6 +118,8 @@ pub struct SourceFile {
     pub relative: String,
     /// Its text.
     pub text: String,
+    /// For embedded YAML, the same document as JSON, converted at build time (faster to read).
+    pub precompiled: Option<&'static str>,
 }
 
 /// One layer of knowledge: the embedded files, or one directory given at run time.
@@ -133,11 +134,16 @@ pub struct Layer {
 impl Layer {
     /// The knowledge shipped in the binary.
     pub fn embedded() -> Layer {
-        let mut files = Vec::new();
-        for (prefix, dir) in [("catalog", &EMBEDDED_CATALOG), ("rules", &EMBEDDED_RULES)] {
-            collect_embedded(prefix, dir, &mut files);
-        }
-        files.sort_by(|a, b| a.relative.cmp(&b.relative));
+        let files = embedded::EMBEDDED_FILES
+            .iter()
+            .filter(|(path, ..)| is_knowledge(path))
+            .map(|(path, text, json)| SourceFile {
+                origin: Origin::Embedded(path.to_string()),
+                relative: path.to_string(),
+                text: text.to_string(),
+                precompiled: *json,
+            })
+            .collect();
         Layer {
             files,
             problems: Vec::new(),
@@ -167,25 +173,16 @@ impl Layer {
 
 /// An embedded text file of the site folder (templates and assets), by relative path.
 pub fn embedded_site_file(relative: &str) -> Option<&'static str> {
-    EMBEDDED_SITE.get_file(relative)?.contents_utf8()
+    let path = format!("site/{relative}");
+    embedded::EMBEDDED_FILES
+        .iter()
+        .find(|(p, ..)| *p == path)
+        .map(|(_, text, _)| *text)
 }
 
-fn collect_embedded(prefix: &str, dir: &Dir<'static>, out: &mut Vec<SourceFile>) {
-    for file in dir.files() {
-        let relative = format!("{prefix}/{}", file.path().to_string_lossy().replace('\\', "/"));
-        if !is_yaml(&relative) {
-            continue;
-        }
-        let text = String::from_utf8_lossy(file.contents()).into_owned();
-        out.push(SourceFile {
-            origin: Origin::Embedded(relative.clone()),
-            relative,
-            text,
-        });
-    }
-    for sub in dir.dirs() {
-        collect_embedded(prefix, sub, out);
-    }
+/// True for the YAML files of the catalog and rules folders.
+fn is_knowledge(path: &str) -> bool {
+    (path.starts_with("catalog/") || path.starts_with("rules/")) && is_yaml(path)
 }
 
 fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
@@ -223,6 +220,7 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
                     origin: Origin::File(path.clone()),
                     relative,
                     text,
+                    precompiled: None,
                 }),
                 Err(_) => layer.problems.push(Problem {
                     file: path.display().to_string(),
@@ -328,13 +326,13 @@ impl Knowledge {
 
     fn load_catalog_file(&mut self, file: &SourceFile) {
         if file.relative.ends_with("/labels.yaml") || file.relative.ends_with("/labels.yml") {
-            match yaml::parse::<labels::LabelsFile>(&file.text) {
+            match parse_file::<labels::LabelsFile>(file) {
                 Ok((labels, _)) => self.labels.add_file(labels),
                 Err(error) => self.problems.push(yaml_problem(file, error)),
             }
             return;
         }
-        let (parsed, index) = match yaml::parse::<codes::CatalogFile>(&file.text) {
+        let (parsed, index) = match parse_file::<codes::CatalogFile>(file) {
             Ok(parsed) => parsed,
             Err(error) => {
                 self.problems.push(yaml_problem(file, error));
@@ -400,7 +398,7 @@ impl Knowledge {
     }
 
     fn load_rule_file(&mut self, file: &SourceFile) -> Option<Rule> {
-        let (parsed, index) = match yaml::parse::<rules::RuleFile>(&file.text) {
+        let (parsed, index) = match parse_file::<rules::RuleFile>(file) {
             Ok(parsed) => parsed,
             Err(error) => {
                 self.problems.push(yaml_problem(file, error));
@@ -448,6 +446,18 @@ impl Knowledge {
     }
 }
 
+/// Reads a knowledge file: the build-time JSON form when there is one, else the YAML text.
+fn parse_file<T: serde::de::DeserializeOwned>(
+    file: &SourceFile,
+) -> Result<(T, LazyIndex<'_>), yaml::YamlError> {
+    if let Some(json) = file.precompiled {
+        if let Ok(value) = serde_json::from_str::<T>(json) {
+            return Ok((value, LazyIndex::new(&file.text)));
+        }
+    }
+    yaml::parse(&file.text)
+}
+
 fn yaml_problem(file: &SourceFile, error: yaml::YamlError) -> Problem {
     let hint = unknown_field_hint(&error.message);
     Problem::new(file, error.position, error.message).with_hint(hint)
@@ -474,7 +484,7 @@ pub fn suggest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
 fn validate_rule(
     file: &SourceFile,
     parsed: rules::RuleFile,
-    index: &PathIndex,
+    index: &LazyIndex<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<Rule> {
     let at = |path: &str| index.locate(path);
@@ -583,7 +593,7 @@ fn validate_signature(
     file: &SourceFile,
     signature: rules::SignatureFile,
     path: &str,
-    index: &PathIndex,
+    index: &LazyIndex<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<Signature> {
     if !signature.weight.is_finite() || signature.weight == 0.0 {
