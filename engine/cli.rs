@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
-use crate::catalog::{Category, CatalogEntry, Code, Family, Knowledge, Layer, Pattern, Problem};
+use crate::catalog::{CatalogEntry, Category, Code, Family, Knowledge, Layer, Pattern, Problem};
 use crate::extract::{Extractor, Paste};
 use crate::matcher::{Matcher, check_examples};
 use crate::render::{self, TextStyle};
@@ -200,7 +200,10 @@ fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         Format::Markdown => match render::render_markdown(&report) {
             Ok(markdown) => markdown,
             Err(error) => {
-                let _ = writeln!(std::io::stderr(), "rdp-doctor: markdown template: {error:#}");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "rdp-doctor: markdown template: {error:#}"
+                );
                 return EXIT_RULESET;
             }
         },
@@ -351,7 +354,11 @@ fn lookup<'k>(
         let family = Family::from_prefix(prefix.trim()).ok_or_else(|| {
             format!(
                 "unknown family `{prefix}`; use one of {}",
-                Family::ALL.iter().map(|f| f.prefix()).collect::<Vec<_>>().join(", ")
+                Family::ALL
+                    .iter()
+                    .map(|f| f.prefix())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )
         })?;
         let rest = rest.trim();
@@ -370,7 +377,9 @@ fn lookup<'k>(
     if looks_numeric {
         let readings = number_readings(query);
         if readings.is_empty() {
-            return Err(format!("`{query}` is not a code (write hex like 0x904 or decimal like 2308)"));
+            return Err(format!(
+                "`{query}` is not a code (write hex like 0x904 or decimal like 2308)"
+            ));
         }
         let mut out = Vec::new();
         for (code, how) in readings {
@@ -394,7 +403,10 @@ fn lookup<'k>(
 /// when the digits also make a hex code, as hex too.
 fn number_readings(text: &str) -> Vec<(Code, String)> {
     if text.starts_with("0x") || text.starts_with("0X") {
-        return Code::parse(text).map(|c| (c, String::new())).into_iter().collect();
+        return Code::parse(text)
+            .map(|c| (c, String::new()))
+            .into_iter()
+            .collect();
     }
     let mut out = Vec::new();
     if let Ok(value) = text.parse::<u32>() {
@@ -456,7 +468,11 @@ fn list_rules(knowledge: &Knowledge, category: Option<Category>, format: ListFor
         }
         ListFormat::Text => {
             use std::fmt::Write as _;
-            let _ = writeln!(out, "{:<44} {:<20} {:>8}  {:<28} origin", "id", "category", "examples", "codes");
+            let _ = writeln!(
+                out,
+                "{:<44} {:<20} {:>8}  {:<28} origin",
+                "id", "category", "examples", "codes"
+            );
             for row in &rows {
                 let _ = writeln!(
                     out,
@@ -481,7 +497,11 @@ fn test_rules(knowledge: &Knowledge) -> u8 {
     let mut out = String::new();
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
     for o in &failed {
-        let kind = if o.counter { "counter-example" } else { "example" };
+        let kind = if o.counter {
+            "counter-example"
+        } else {
+            "example"
+        };
         let why = if o.counter {
             format!("matched it through {}", o.matched.join("; "))
         } else {
@@ -499,7 +519,11 @@ fn test_rules(knowledge: &Knowledge) -> u8 {
         outcomes.len()
     );
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    if failed.is_empty() { EXIT_DIAGNOSED } else { EXIT_NO_MATCH }
+    if failed.is_empty() {
+        EXIT_DIAGNOSED
+    } else {
+        EXIT_NO_MATCH
+    }
 }
 
 fn print_patterns(knowledge: &Knowledge) -> u8 {

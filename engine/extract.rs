@@ -310,9 +310,14 @@ fn fold_char(c: char) -> impl Iterator<Item = char> {
 /// Finds codes, hosts and messages in pastes; built once per knowledge base.
 pub struct Extractor<'k> {
     catalog: &'k Catalog,
-    labelled: Regex,
-    label_kinds: HashMap<String, LabelKind>,
-    host_label: Option<Regex>,
+    /// Every label, folded, matched leftmost-longest over the folded paste.
+    labels: Option<AhoCorasick>,
+    /// The kind of each label pattern.
+    label_kinds: Vec<LabelKind>,
+    /// What may follow a code label: a separator, then the code.
+    after_label: Regex,
+    /// What may follow a host label: a colon, then the host.
+    after_host_label: Regex,
     symbols: Regex,
     symbol_suffix: Regex,
     hex: Regex,
@@ -333,37 +338,30 @@ struct MessageIndex {
 impl<'k> Extractor<'k> {
     /// Compiles the label, symbol and message matchers of `knowledge`.
     pub fn new(knowledge: &'k Knowledge) -> Extractor<'k> {
-        let mut label_kinds = HashMap::new();
-        let mut code_labels = Vec::new();
-        let mut host_labels = Vec::new();
+        let mut patterns = Vec::new();
+        let mut label_kinds = Vec::new();
         for label in &knowledge.labels.labels {
-            let key = fold(&label.text);
-            if label.kind == LabelKind::RemoteComputer {
-                host_labels.push(label.text.clone());
-            } else {
-                code_labels.push(label.text.clone());
+            let folded = fold(&label.text);
+            if !folded.is_empty() && !patterns.contains(&folded) {
+                patterns.push(folded);
+                label_kinds.push(label.kind);
             }
-            label_kinds.entry(key).or_insert(label.kind);
         }
-        let code_alternation = label_alternation(&code_labels);
-        let labelled = Regex::new(&format!(
-            r"(?i)(?P<label>{code_alternation})\s*(?:[:：=#]|\bis\b|\bwas\b)?\s*[(\[]?\s*(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|[0-9a-f]*[0-9][0-9a-f]*)\b"
-        ))
-        .expect("label regex is built from escaped literals");
-        let host_label = (!host_labels.is_empty()).then(|| {
-            Regex::new(&format!(
-                r"(?i)(?:{})\s*[:：]\s*(?P<host>[^\s,;，。、]+)",
-                label_alternation(&host_labels)
-            ))
-            .expect("host label regex is built from escaped literals")
-        });
+        let labels = AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&patterns)
+            .ok();
         Extractor {
             catalog: &knowledge.catalog,
-            labelled,
+            labels,
             label_kinds,
-            host_label,
+            after_label: Regex::new(
+                r"^ ?(?:[:=#>]|is\b|was\b)? ?[(\[]? ?(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|[0-9a-f]*[0-9][0-9a-f]*)(?-u:\b)",
+            )
+            .expect("static regex"),
+            after_host_label: Regex::new(r"^\s*[:：]\s*(?P<host>[^\s,;，。、]+)").expect("static regex"),
             symbols: Regex::new(
-                r"\b(?:ERRCONNECT|ERRINFO)_[A-Z0-9_]+|\b(?:disconnectReason|exDiscReason)[A-Za-z0-9]+",
+                r"\b(?:ERRCONNECT|ERRINFO|FREERDP_ERROR)_[A-Z0-9_]+|\b(?:disconnectReason|exDiscReason)[A-Za-z0-9]+",
             )
             .expect("static regex"),
             symbol_suffix: Regex::new(r"^\s*[\[(]\s*(0[xX][0-9a-fA-F]+)\s*[\])]")
@@ -381,22 +379,23 @@ impl<'k> Extractor<'k> {
 
     /// Extracts everything recognisable from `text`.
     pub fn extract(&self, text: &str) -> Extraction {
+        let folded = Folded::new(text);
         let mut found = Vec::new();
         let mut taken: Vec<Span> = Vec::new();
+        let mut hosts = Vec::new();
         self.find_symbols(text, &mut found, &mut taken);
-        self.find_labelled(text, &mut found, &mut taken);
+        self.find_labelled(text, &folded, &mut found, &mut taken, &mut hosts);
         self.find_bare_hex(text, &mut found, &mut taken);
         found.sort_by_key(|f: &RawCode| f.span.start);
-        apply_dialog_shape(&mut found);
+        apply_dialog_shape(text, &mut found);
         let codes = self.merge(found);
-        let folded = Folded::new(text);
         let messages = match &self.messages {
             Some(index) => index.find(&folded, text, self.catalog),
             None => Vec::new(),
         };
         Extraction {
             codes,
-            hosts: self.find_hosts(text),
+            hosts: self.find_hosts(text, hosts),
             messages,
             folded,
         }
@@ -415,6 +414,11 @@ impl<'k> Extractor<'k> {
                 .as_ref()
                 .and_then(|c| c.get(1))
                 .and_then(|h| Code::parse(h.as_str()));
+            // FreeRDP 1.x and 2.x name connection errors FREERDP_ERROR_<X> for ERRCONNECT_<X>.
+            let renamed = symbol
+                .strip_prefix("FREERDP_ERROR_")
+                .map(|rest| format!("ERRCONNECT_{rest}"));
+            let symbol = renamed.as_deref().unwrap_or(symbol);
             let (code, family) = match self.catalog.by_symbol(symbol) {
                 Some(entry) => match entry.code {
                     Some(code) => (code, Some(entry.family)),
@@ -442,39 +446,99 @@ impl<'k> Extractor<'k> {
         }
     }
 
-    fn find_labelled(&self, text: &str, found: &mut Vec<RawCode>, taken: &mut Vec<Span>) {
-        for caps in self.labelled.captures_iter(text) {
-            let (Some(label), Some(code_match)) = (caps.name("label"), caps.name("code")) else {
-                continue;
-            };
-            let span = Span::of(code_match.range());
-            if overlaps(taken, span) {
+    /// Finds labelled codes (and labelled hosts) by matching every label over the folded
+    /// paste, then reading what follows each label.
+    fn find_labelled(
+        &self,
+        text: &str,
+        folded: &Folded,
+        found: &mut Vec<RawCode>,
+        taken: &mut Vec<Span>,
+        hosts: &mut Vec<(String, usize)>,
+    ) {
+        let Some(labels) = &self.labels else {
+            return;
+        };
+        let haystack = folded.text.as_str();
+        for m in labels.find_iter(haystack) {
+            let kind = self.label_kinds[m.pattern().as_usize()];
+            let starts_word = haystack[m.start()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
+            let glued = haystack[..m.start()]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric);
+            if starts_word && glued {
                 continue;
             }
-            let Some(kind) = self.label_kinds.get(&fold(label.as_str())).copied() else {
+            if kind == LabelKind::RemoteComputer {
+                let after = folded.original(m.end()).min(text.len());
+                if let Some(caps) = text
+                    .get(after..)
+                    .and_then(|t| self.after_host_label.captures(t))
+                {
+                    if let Some(host) = caps.name("host") {
+                        hosts.push((host.as_str().to_string(), after + host.start()));
+                    }
+                }
+                continue;
+            }
+            let Some(caps) = self.after_label.captures(&haystack[m.end()..]) else {
                 continue;
             };
-            let written = code_match.as_str();
+            let Some(code_match) = caps.name("code") else {
+                continue;
+            };
+            let code_range = m.end() + code_match.start()..m.end() + code_match.end();
+            let code_span = folded.original_span(code_range, text);
+            let whole = folded.original_span(m.start()..m.end() + code_match.end(), text);
+            if overlaps(taken, code_span) {
+                continue;
+            }
+            let hex_prefixed = code_match.as_str().starts_with("0x");
+            if kind == LabelKind::NotACode && hex_prefixed {
+                // A 0x value keeps its meaning whatever the words before it.
+                continue;
+            }
+            taken.push(code_span);
             let role = match kind {
                 LabelKind::ErrorCode => Role::Error,
                 LabelKind::ExtendedErrorCode => Role::Extended,
                 LabelKind::EventId => Role::EventId,
                 LabelKind::StatusCode => Role::Status,
-                LabelKind::RemoteComputer => continue,
+                LabelKind::RemoteComputer | LabelKind::NotACode => continue,
             };
+            let written = code_span.slice(text);
             let Some(code) = self.read_labelled_number(written, role) else {
                 continue;
             };
-            taken.push(span);
+            let role = if role == Role::Error && is_status(code) && !self.is_client_code(code) {
+                Role::Status
+            } else {
+                role
+            };
             found.push(RawCode {
                 code,
                 role,
                 family: (role == Role::EventId).then_some(Family::EventId),
                 written: written.to_string(),
-                label: Some(label.as_str().to_string()),
-                span,
+                label: Some(
+                    text[whole.start..code_span.start]
+                        .trim_end_matches(|c: char| !c.is_alphanumeric())
+                        .to_string(),
+                ),
+                span: whole,
             });
         }
+    }
+
+    /// True when a client family (not a status family) defines `code`.
+    fn is_client_code(&self, code: Code) -> bool {
+        [Family::DisconnectReason, Family::Gateway, Family::AvdClient]
+            .iter()
+            .any(|&family| self.catalog.defines(family, code))
     }
 
     /// Reads a labelled number: `0x` is hex; digits alone are decimal for event IDs, and for
@@ -540,7 +604,8 @@ impl<'k> Extractor<'k> {
         let mut merged: Vec<FoundCode> = Vec::new();
         let mut index: HashMap<(Code, Role, Option<Family>), usize> = HashMap::new();
         for raw in found {
-            let key = (raw.code, raw.role, raw.family);
+            let (code, readings) = self.readings(raw.code, raw.role, raw.family);
+            let key = (code, raw.role, readings.first().copied());
             if let Some(&i) = index.get(&key) {
                 let existing = &mut merged[i];
                 existing.occurrences += 1;
@@ -549,14 +614,13 @@ impl<'k> Extractor<'k> {
                 }
                 continue;
             }
-            let readings = self.readings(raw.code, raw.role, raw.family);
             let name = readings
                 .first()
-                .and_then(|&family| self.catalog.get(family, raw.code))
+                .and_then(|&family| self.catalog.get(family, code))
                 .map(|entry| entry.name.clone());
             index.insert(key, merged.len());
             merged.push(FoundCode {
-                code: raw.code,
+                code,
                 role: raw.role,
                 readings,
                 name,
@@ -569,18 +633,28 @@ impl<'k> Extractor<'k> {
         merged
     }
 
-    fn readings(&self, code: Code, role: Role, family: Option<Family>) -> Vec<Family> {
+    /// The families `code` can be read in for its role. A number the catalog knows only as
+    /// another spelling (FreeRDP prints ERRINFO 0xc as `0x0001000C`) becomes that entry's code.
+    fn readings(&self, code: Code, role: Role, family: Option<Family>) -> (Code, Vec<Family>) {
         if let Some(family) = family {
-            return vec![family];
+            return (code, vec![family]);
         }
-        families_for(role)
+        let readings: Vec<Family> = families_for(role)
             .iter()
             .copied()
             .filter(|&family| self.catalog.defines(family, code))
-            .collect()
+            .collect();
+        if readings.is_empty() && matches!(role, Role::Error | Role::Unknown) {
+            if let Some(entry) = self.catalog.by_numeric_alias(code) {
+                if let Some(entry_code) = entry.code {
+                    return (entry_code, vec![entry.family]);
+                }
+            }
+        }
+        (code, readings)
     }
 
-    fn find_hosts(&self, text: &str) -> Vec<FoundHost> {
+    fn find_hosts(&self, text: &str, labelled: Vec<(String, usize)>) -> Vec<FoundHost> {
         let mut hosts: Vec<FoundHost> = Vec::new();
         let mut add = |host: &str, start: usize| {
             let host = host.trim_matches(|c: char| ".,;:)]}>\"'`".contains(c) || c == '。');
@@ -596,12 +670,8 @@ impl<'k> Extractor<'k> {
                 span: Span::of(start..start + host.len()),
             });
         };
-        if let Some(regex) = &self.host_label {
-            for caps in regex.captures_iter(text) {
-                if let Some(m) = caps.name("host") {
-                    add(m.as_str(), m.start());
-                }
-            }
+        for (host, start) in &labelled {
+            add(host, *start);
         }
         for caps in self.freerdp_host.captures_iter(text) {
             if let Some(m) = caps.name("host") {
@@ -611,17 +681,22 @@ impl<'k> Extractor<'k> {
         for m in self.ipv4.find_iter(text) {
             let before = text[..m.start()].chars().next_back();
             let after = text[m.end()..].chars().next();
-            let in_dotted_run = before == Some('.') || after == Some('.') && {
-                text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit())
-            };
-            let octets_ok = m.as_str().split('.').all(|o| o.parse::<u16>().is_ok_and(|v| v <= 255));
+            let in_dotted_run = before == Some('.')
+                || after == Some('.') && {
+                    text[m.end() + 1..].starts_with(|c: char| c.is_ascii_digit())
+                };
+            let octets_ok = m
+                .as_str()
+                .split('.')
+                .all(|o| o.parse::<u16>().is_ok_and(|v| v <= 255));
             if octets_ok && !in_dotted_run {
                 add(m.as_str(), m.start());
             }
         }
         for m in self.fqdn.find_iter(text) {
             let before = &text[..m.start()];
-            let in_url_or_mail = before.ends_with("//") || before.ends_with('@') || before.ends_with('.');
+            let in_url_or_mail =
+                before.ends_with("//") || before.ends_with('@') || before.ends_with('.');
             if !in_url_or_mail && m.as_str().contains('.') {
                 add(m.as_str(), m.start());
             }
@@ -676,71 +751,71 @@ fn overlaps(taken: &[Span], span: Span) -> bool {
         .any(|t| t.start < span.end && span.start < t.end)
 }
 
-/// Builds a regex alternation of labels, longest first; spaces match any whitespace (or
-/// none, as in "エラーコード"), apostrophes match their typographic variants.
-fn label_alternation(labels: &[String]) -> String {
-    let mut sorted: Vec<&String> = labels.iter().collect();
-    sorted.sort_by_key(|l| std::cmp::Reverse(l.chars().count()));
-    sorted
-        .iter()
-        .map(|label| {
-            let words: Vec<String> = label
-                .split_whitespace()
-                .map(|word| regex::escape(word).replace('\'', "['’´`]"))
-                .collect();
-            let body = words.join(r"\s*");
-            if label.starts_with(|c: char| c.is_ascii_alphanumeric()) {
-                format!(r"\b{body}")
-            } else {
-                body
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("|")
-}
-
 /// The words just before a code, up to a colon, as a label in a language the table lacks.
 fn preceding_label(text: &str, start: usize) -> Option<String> {
     let before = text[..start].trim_end();
     let before = before.strip_suffix([':', '：'])?.trim_end();
-    let line_start = before
-        .rfind(['\n', '.', '。', ')', ']'])
-        .map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+    let line_start = before.rfind(['\n', '.', '。', ')', ']']).map_or(0, |i| {
+        i + before[i..].chars().next().map_or(1, char::len_utf8)
+    });
     let label = before[line_start..].trim();
     let words = label.split_whitespace().count();
     let plausible = !label.is_empty()
         && label.chars().count() <= 40
         && words <= 5
-        && label.chars().all(|c| c.is_alphabetic() || c == ' ' || c == '\'' || c == '-');
+        && label
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '\'' || c == '-');
     plausible.then(|| label.to_string())
 }
 
-/// "code: A ... <longer label containing the first>: B" is the dialog's main code followed by
-/// its extended code, in any language: `Foutcode: 0x904 Uitgebreide foutcode: 0x7`.
-fn apply_dialog_shape(found: &mut [RawCode]) {
+/// The dialog's main code followed by its extended code, in any language: a second code
+/// whose label is longer and contains the first label's last word
+/// (`Foutcode: 0x904 Uitgebreide foutcode: 0x7`), or an unlabelled code right after a labelled
+/// one (`error code 0x904 / 0x7`).
+fn apply_dialog_shape(text: &str, found: &mut [RawCode]) {
     for i in 1..found.len() {
         let (head, tail) = found.split_at_mut(i);
-        let first = &head[i - 1];
+        let first = &mut head[i - 1];
         let second = &mut tail[0];
-        let near = second.span.start.saturating_sub(first.span.end) <= 200;
+        let gap = text.get(first.span.end..second.span.start).unwrap_or("");
+        let near = gap.len() <= 200;
         let roles_fit = matches!(first.role, Role::Error | Role::Unknown)
-            && matches!(second.role, Role::Error | Role::Unknown);
-        let (Some(first_label), Some(second_label)) = (&first.label, &second.label) else {
+            && matches!(second.role, Role::Error | Role::Unknown | Role::Extended);
+        if !near || !roles_fit {
             continue;
+        }
+        if first.role == Role::Unknown && second.role == Role::Extended && first.label.is_some() {
+            // "Error: 0x3 accompanied by Extended Error: 0x5": the code before a labelled
+            // extended code is the main one.
+            first.role = Role::Error;
+            continue;
+        }
+        let roles_fit = roles_fit && matches!(second.role, Role::Error | Role::Unknown);
+        let extends = match (&first.label, &second.label) {
+            (Some(first_label), Some(second_label)) => {
+                let first_folded = fold(first_label);
+                let second_folded = fold(second_label);
+                let last_word = first_folded
+                    .split_whitespace()
+                    .last()
+                    .unwrap_or(&first_folded)
+                    .to_string();
+                second_folded.len() > first_folded.len()
+                    && (second_folded.contains(&first_folded) || second_folded.contains(&last_word))
+            }
+            (Some(_), None) => {
+                first.role == Role::Error
+                    && second.role == Role::Unknown
+                    && !gap.trim().is_empty()
+                    && gap.trim().chars().all(|c| c == '/' || c == ',')
+            }
+            _ => false,
         };
-        let first_folded = fold(first_label);
-        let second_folded = fold(second_label);
-        let last_word = first_folded
-            .split_whitespace()
-            .last()
-            .unwrap_or(&first_folded)
-            .to_string();
-        let extends = second_folded.len() > first_folded.len()
-            && (second_folded.contains(&first_folded) || second_folded.contains(&last_word));
-        if near && roles_fit && extends {
+        if extends {
             second.role = Role::Extended;
             if first.role == Role::Unknown {
-                head[i - 1].role = Role::Error;
+                first.role = Role::Error;
             }
         }
     }

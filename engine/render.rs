@@ -145,7 +145,12 @@ pub fn build_report(
             role: c.role.as_str().to_string(),
             name: c.name.clone(),
             written: c.written.clone(),
-            other_readings: c.readings.iter().skip(1).map(|f| f.as_str().to_string()).collect(),
+            other_readings: c
+                .readings
+                .iter()
+                .skip(1)
+                .map(|f| f.as_str().to_string())
+                .collect(),
         })
         .collect();
     let hosts: Vec<String> = extraction.hosts.iter().map(|h| h.host.clone()).collect();
@@ -187,7 +192,11 @@ pub fn build_report(
             codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
             evidence,
             summary: render(&rule.summary).trim().to_string(),
-            causes: rule.causes.iter().map(|c| render(c).trim().to_string()).collect(),
+            causes: rule
+                .causes
+                .iter()
+                .map(|c| render(c).trim().to_string())
+                .collect(),
             steps: rule
                 .steps
                 .iter()
@@ -198,7 +207,9 @@ pub fn build_report(
                     commands: step
                         .commands
                         .iter()
-                        .map(|(kind, command)| (kind.clone(), render(command).trim_end().to_string()))
+                        .map(|(kind, command)| {
+                            (kind.clone(), render(command).trim_end().to_string())
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -250,7 +261,8 @@ fn excerpt(text: &str) -> String {
 
 /// The report as pretty JSON.
 pub fn render_json(report: &Report) -> String {
-    let mut json = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut json =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     json.push('\n');
     json
 }
@@ -258,12 +270,19 @@ pub fn render_json(report: &Report) -> String {
 /// The report as Markdown, for a ticket.
 pub fn render_markdown(report: &Report) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
-    if let Ok(syntax) = SyntaxConfig::builder().trim_blocks(true).lstrip_blocks(true).build() {
+    if let Ok(syntax) = SyntaxConfig::builder()
+        .trim_blocks(true)
+        .lstrip_blocks(true)
+        .build()
+    {
         env.set_syntax(syntax);
     }
     env.add_filter("family_label", family_label);
     let template = embedded_site_file("report/diagnosis.md.j2").unwrap_or_default();
-    env.render_str(template, context! { report => Value::from(minijinja::value::Serde(report)) })
+    env.render_str(
+        template,
+        context! { report => Value::from(minijinja::value::Serde(report)) },
+    )
 }
 
 fn family_label(family: Option<String>) -> String {
@@ -297,7 +316,9 @@ impl Painter {
 }
 
 const HEADING: Style = Style::new().bold();
-const TITLE: Style = Style::new().bold().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
+const TITLE: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 const DIM: Style = Style::new().dimmed();
 const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
 const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
@@ -335,7 +356,11 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
         push_wrapped(&mut out, &line, width, 13);
     }
     for host in &input.hosts {
-        let _ = writeln!(out, "  {} {host}", p.paint(CODE, &format!("{:<10}", "host")));
+        let _ = writeln!(
+            out,
+            "  {} {host}",
+            p.paint(CODE, &format!("{:<10}", "host"))
+        );
     }
     for message in &input.messages {
         let line = format!(
@@ -413,7 +438,11 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
                     }
                 }
                 for (kind, command) in &step.commands {
-                    let _ = writeln!(out, "{indent}{}", p.paint(DIM, &format!("{}:", command_label(kind))));
+                    let _ = writeln!(
+                        out,
+                        "{indent}{}",
+                        p.paint(DIM, &format!("{}:", command_label(kind)))
+                    );
                     for line in command.lines() {
                         let _ = writeln!(out, "{indent}  {}", p.paint(GOOD, line));
                     }

@@ -205,16 +205,23 @@ mod tests {
 
     #[test]
     fn index_records_nested_positions() {
-        let source = "id: x\nsignatures:\n  - { text: a, weight: 2 }\n  - regex: \"(\"\n    weight: 1\n";
+        let source =
+            "id: x\nsignatures:\n  - { text: a, weight: 2 }\n  - regex: \"(\"\n    weight: 1\n";
         let index = PathIndex::build(source);
         assert_eq!(index.locate("id"), Some(Position { line: 1, column: 5 }));
         assert_eq!(
             index.locate("signatures[1].regex"),
-            Some(Position { line: 4, column: 12 })
+            Some(Position {
+                line: 4,
+                column: 12
+            })
         );
         assert_eq!(
             index.locate("signatures[0].weight"),
-            Some(Position { line: 3, column: 24 })
+            Some(Position {
+                line: 3,
+                column: 24
+            })
         );
         // An unknown path falls back to its closest ancestor.
         assert_eq!(

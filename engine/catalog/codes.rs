@@ -87,6 +87,7 @@ pub struct Catalog {
     by_key: HashMap<String, usize>,
     by_code: HashMap<(Family, Code), usize>,
     by_symbol: HashMap<String, usize>,
+    by_numeric_alias: HashMap<Code, usize>,
 }
 
 impl Catalog {
@@ -113,6 +114,15 @@ impl Catalog {
         let symbols = entry.symbol.iter().chain(entry.aliases.iter());
         for symbol in symbols.filter(|s| is_symbol(s)) {
             self.by_symbol.insert(symbol.to_ascii_uppercase(), index);
+        }
+        let hex_aliases = entry
+            .aliases
+            .iter()
+            .filter(|a| a.starts_with("0x") || a.starts_with("0X"));
+        for alias in hex_aliases.filter_map(|a| Code::parse(a)) {
+            if Some(alias) != entry.code {
+                self.by_numeric_alias.insert(alias, index);
+            }
         }
     }
 
@@ -144,6 +154,11 @@ impl Catalog {
         self.by_symbol
             .get(&symbol.to_ascii_uppercase())
             .map(|&i| &self.entries[i])
+    }
+
+    /// The entry that lists `code` among its hex aliases (`0x1000c` for ERRINFO 0xc).
+    pub fn by_numeric_alias(&self, code: Code) -> Option<&CatalogEntry> {
+        self.by_numeric_alias.get(&code).map(|&i| &self.entries[i])
     }
 
     /// True when the catalog defines `code` in `family`.

@@ -17,6 +17,8 @@ pub(crate) struct LabelsFile {
     pub status_code: IndexMap<String, Vec<String>>,
     #[serde(default)]
     pub remote_computer: IndexMap<String, Vec<String>>,
+    #[serde(default)]
+    pub not_a_code: IndexMap<String, Vec<String>>,
 }
 
 /// What a label says about the code that follows it.
@@ -32,6 +34,9 @@ pub enum LabelKind {
     StatusCode,
     /// A host name follows.
     RemoteComputer,
+    /// Words that look like a code label but introduce something else ("exit status 1",
+    /// "fatal error code is 40", an HTTP "Status Code: 404"); the number after them is skipped.
+    NotACode,
 }
 
 /// One label in one language.
@@ -60,6 +65,7 @@ impl Labels {
             (LabelKind::EventId, file.event_id),
             (LabelKind::StatusCode, file.status_code),
             (LabelKind::RemoteComputer, file.remote_computer),
+            (LabelKind::NotACode, file.not_a_code),
         ];
         for (kind, by_lang) in groups {
             for (lang, texts) in by_lang {

@@ -416,12 +416,13 @@ impl Knowledge {
     fn check_references(&mut self) {
         let mut problems = Vec::new();
         for rule in &self.rules {
-            let named = rule.codes.iter().chain(rule.signatures.iter().flat_map(|s| {
-                match &s.pattern {
-                    Pattern::Codes(codes) => codes.as_slice(),
-                    _ => &[],
-                }
-            }));
+            let named =
+                rule.codes
+                    .iter()
+                    .chain(rule.signatures.iter().flat_map(|s| match &s.pattern {
+                        Pattern::Codes(codes) => codes.as_slice(),
+                        _ => &[],
+                    }));
             for code_ref in named {
                 let known = match code_ref.family {
                     Some(family) => self.catalog.defines(family, code_ref.code),
@@ -511,7 +512,10 @@ fn validate_rule(
             Problem::new(
                 file,
                 at("id"),
-                format!("rule id `{}` differs from the file name `{stem}`", parsed.id),
+                format!(
+                    "rule id `{}` differs from the file name `{stem}`",
+                    parsed.id
+                ),
             )
             .with_hint(Some(format!("rename the file to {}.yaml", parsed.id))),
         );
@@ -645,11 +649,19 @@ fn validate_signature(
                 Ok(regex) => Pattern::Regex(regex),
                 Err(error) => {
                     let detail = error.to_string();
-                    let last = detail.lines().last().unwrap_or("invalid").trim().to_string();
+                    let last = detail
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid")
+                        .trim()
+                        .to_string();
                     problems.push(Problem::new(
                         file,
                         index.locate(&format!("{path}.regex")),
-                        format!("regex does not compile: {}", last.trim_start_matches("error: ")),
+                        format!(
+                            "regex does not compile: {}",
+                            last.trim_start_matches("error: ")
+                        ),
                     ));
                     return None;
                 }

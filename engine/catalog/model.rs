@@ -163,7 +163,9 @@ impl Family {
                 "when Azure Virtual Desktop, Windows App or the Remote Desktop app shows it"
             }
             Family::EventId => "when it is an Event ID in a Windows event log",
-            Family::Other => "when it appears as a status (HRESULT, NTSTATUS) or in a third-party client",
+            Family::Other => {
+                "when it appears as a status (HRESULT, NTSTATUS) or in a third-party client"
+            }
         }
     }
 }
@@ -223,7 +225,11 @@ impl FromStr for CodeRef {
                 let family = Family::from_prefix(prefix.trim()).ok_or_else(|| {
                     format!(
                         "unknown family prefix `{prefix}` in `{text}`; expected one of {}",
-                        Family::ALL.iter().map(|f| f.prefix()).collect::<Vec<_>>().join(", ")
+                        Family::ALL
+                            .iter()
+                            .map(|f| f.prefix())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     )
                 })?;
                 (Some(family), rest)
@@ -303,6 +309,11 @@ mod tests {
         assert_eq!(parsed.to_string(), "disconnect:0x904");
         let bare: CodeRef = "0x7".parse().unwrap();
         assert_eq!(bare.family, None);
-        assert!("nope:0x7".parse::<CodeRef>().unwrap_err().contains("unknown family"));
+        assert!(
+            "nope:0x7"
+                .parse::<CodeRef>()
+                .unwrap_err()
+                .contains("unknown family")
+        );
     }
 }

@@ -104,7 +104,11 @@ impl Signature {
         match &self.pattern {
             Pattern::Codes(codes) => format!(
                 "codes {}",
-                codes.iter().map(ToString::to_string).collect::<Vec<_>>().join(" + ")
+                codes
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" + ")
             ),
             Pattern::Text(text) => format!("text \"{text}\""),
             Pattern::Regex(regex) => format!("regex /{}/", regex.as_str()),

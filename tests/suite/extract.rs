@@ -1,0 +1,111 @@
+//! Extraction over real-world spellings (tests/fixtures/extract/spellings.yaml): every case is
+//! a verbatim snippet from a cited source with the codes that must be found.
+
+use rdp_doctor::catalog::Knowledge;
+use rdp_doctor::extract::Extractor;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Case {
+    text: String,
+    source: String,
+    lang: String,
+    expect: Vec<Expected>,
+}
+
+#[derive(Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+struct Expected {
+    code: String,
+    role: String,
+    family: Option<String>,
+}
+
+fn cases() -> Vec<Case> {
+    let text = std::fs::read_to_string(super::fixture("extract/spellings.yaml")).expect("fixture");
+    serde_yaml::from_str(&text).expect("spellings.yaml parses")
+}
+
+#[test]
+fn real_world_spellings_are_extracted() {
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    let cases = cases();
+    let mut failures = Vec::new();
+    for (n, case) in cases.iter().enumerate() {
+        assert!(
+            case.source.starts_with("http") || case.source.contains("lab"),
+            "case {n} cites no source"
+        );
+        let extraction = extractor.extract(&case.text);
+        let got: Vec<(String, String, Option<String>)> = extraction
+            .codes
+            .iter()
+            .map(|c| {
+                (
+                    c.code.to_string(),
+                    c.role.as_str().to_string(),
+                    c.family().map(|f| f.as_str().to_string()),
+                )
+            })
+            .collect();
+        let matches = got.len() == case.expect.len()
+            && got.iter().zip(&case.expect).all(|(g, e)| {
+                g.0 == e.code
+                    && g.1 == e.role
+                    && e.family.as_ref().is_none_or(|f| g.2.as_ref() == Some(f))
+            });
+        if !matches {
+            let want: Vec<String> = case
+                .expect
+                .iter()
+                .map(|e| {
+                    format!(
+                        "{} {}{}",
+                        e.code,
+                        e.role,
+                        e.family
+                            .as_ref()
+                            .map(|f| format!(" {f}"))
+                            .unwrap_or_default()
+                    )
+                })
+                .collect();
+            let have: Vec<String> = got
+                .iter()
+                .map(|g| format!("{} {} {}", g.0, g.1, g.2.as_deref().unwrap_or("-")))
+                .collect();
+            failures.push(format!(
+                "case {} ({}, {}):\n  text: {:?}\n  want: {want:?}\n  got:  {have:?}",
+                n + 1,
+                case.lang,
+                case.source,
+                case.text.chars().take(160).collect::<String>()
+            ));
+        }
+    }
+    assert!(
+        cases.len() >= 50,
+        "at least 50 real spellings, found {}",
+        cases.len()
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} spellings failed:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn spellings_cover_eight_languages() {
+    let cases = cases();
+    for lang in ["en", "de", "fr", "es", "it", "pt", "ja", "zh"] {
+        assert!(
+            cases.iter().any(|c| c.lang == lang),
+            "no spelling in {lang}"
+        );
+    }
+}

@@ -1,0 +1,18 @@
+//! The integration tests of rdp-doctor, in one binary: one module per area.
+
+mod cli;
+mod extract;
+mod golden;
+mod rules;
+
+use std::path::{Path, PathBuf};
+
+/// The repository root.
+pub fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A path under tests/fixtures.
+pub fn fixture(relative: &str) -> PathBuf {
+    root().join("tests/fixtures").join(relative)
+}
