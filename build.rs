@@ -17,7 +17,7 @@ fn main() {
     let mut files = Vec::new();
     for folder in FOLDERS {
         println!("cargo:rerun-if-changed={folder}");
-        collect(&root, &root.join(folder), &mut files);
+        collect(&root.join(folder), &mut files);
     }
     files.sort();
     let mut table = String::from("/// Embedded files: (path, text, JSON form of a YAML file).\n");
@@ -48,7 +48,7 @@ fn main() {
     std::fs::write(out.join("embedded.rs"), table).expect("OUT_DIR is writable");
 }
 
-fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -61,7 +61,7 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) {
             continue;
         }
         if path.is_dir() {
-            collect(root, &path, files);
+            collect(&path, files);
         } else if std::fs::read_to_string(&path).is_ok() {
             files.push(path);
         }

@@ -791,7 +791,9 @@ fn apply_dialog_shape(text: &str, found: &mut [RawCode]) {
             first.role = Role::Error;
             continue;
         }
-        let roles_fit = roles_fit && matches!(second.role, Role::Error | Role::Unknown);
+        if second.role == Role::Extended {
+            continue;
+        }
         let extends = match (&first.label, &second.label) {
             (Some(first_label), Some(second_label)) => {
                 let first_folded = fold(first_label);

@@ -85,6 +85,7 @@ pub fn parse<T: DeserializeOwned>(source: &str) -> Result<(T, LazyIndex<'_>), Ya
 }
 
 /// A [`PathIndex`] built only when a position is asked for: valid files never pay for it.
+#[derive(Debug)]
 pub struct LazyIndex<'a> {
     source: &'a str,
     index: OnceCell<PathIndex>,
