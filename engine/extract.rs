@@ -960,6 +960,7 @@ mod tests {
             fragments,
             vec![
                 "remote desktop can't find the computer",
+                "this might mean that",
                 "does not belong to the specified network"
             ]
         );

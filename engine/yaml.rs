@@ -122,7 +122,7 @@ fn convert_error(error: &serde_yaml::Error) -> YamlError {
 }
 
 enum Frame {
-    Mapping { key: Option<String> },
+    Mapping { key: Option<String>, first: bool },
     Sequence { index: usize },
 }
 
@@ -137,8 +137,8 @@ impl IndexBuilder {
     fn value_path(&self) -> Option<String> {
         match self.stack.last() {
             None => Some(String::new()),
-            Some((path, Frame::Mapping { key: Some(key) })) => Some(join_key(path, key)),
-            Some((_, Frame::Mapping { key: None })) => None,
+            Some((path, Frame::Mapping { key: Some(key), .. })) => Some(join_key(path, key)),
+            Some((_, Frame::Mapping { key: None, .. })) => None,
             Some((path, Frame::Sequence { index })) => Some(format!("{path}[{index}]")),
         }
     }
@@ -146,7 +146,7 @@ impl IndexBuilder {
     /// Records that a value ended, advancing the parent frame.
     fn value_done(&mut self) {
         match self.stack.last_mut() {
-            Some((_, Frame::Mapping { key })) => *key = None,
+            Some((_, Frame::Mapping { key, .. })) => *key = None,
             Some((_, Frame::Sequence { index })) => *index += 1,
             None => {}
         }
@@ -168,13 +168,25 @@ impl MarkedEventReceiver for IndexBuilder {
                     self.value_done();
                 }
                 None => {
-                    if let Some((_, Frame::Mapping { key })) = self.stack.last_mut() {
+                    if let Some((path, Frame::Mapping { key, first })) = self.stack.last_mut() {
+                        // A block mapping's start event sits after its first key; the key
+                        // itself is where a reader looks.
+                        if *first {
+                            self.values.insert(path.clone(), position_of(mark));
+                            *first = false;
+                        }
                         *key = Some(text);
                     }
                 }
             },
             Event::Alias(_) => self.value_done(),
-            Event::MappingStart(..) => self.start_container(Frame::Mapping { key: None }, mark),
+            Event::MappingStart(..) => self.start_container(
+                Frame::Mapping {
+                    key: None,
+                    first: true,
+                },
+                mark,
+            ),
             Event::SequenceStart(..) => self.start_container(Frame::Sequence { index: 0 }, mark),
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
