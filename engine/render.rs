@@ -5,6 +5,7 @@
 //! minijinja templates rendered with what the paste revealed (`host`, `code`, `extended`,
 //! `codes`, `hosts`).
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 
 use anstyle::{AnsiColor, Style};
@@ -22,6 +23,9 @@ pub const REPORT_VERSION: u32 = 1;
 
 /// What `host` says in advice when the paste names no host.
 const NO_HOST: &str = "the remote computer";
+
+/// What `host` says in a command when the paste names no host: a placeholder to replace.
+const NO_HOST_COMMAND: &str = "<remote-computer>";
 
 /// A diagnosis report: the JSON output contract.
 #[derive(Debug, Clone, Serialize)]
@@ -154,23 +158,32 @@ pub fn build_report(
         })
         .collect();
     let hosts: Vec<String> = extraction.hosts.iter().map(|h| h.host.clone()).collect();
-    let vars = context! {
-        host => hosts.first().map_or(NO_HOST, String::as_str),
-        hosts => &hosts,
-        code => first(Role::Error),
-        extended => first(Role::Extended),
-        codes => Value::from(minijinja::value::Serde(&codes)),
+    let vars_with = |no_host: &str| {
+        context! {
+            host => hosts.first().map_or(no_host, String::as_str),
+            hosts => &hosts,
+            code => first(Role::Error),
+            extended => first(Role::Extended),
+            codes => Value::from(minijinja::value::Serde(&codes)),
+        }
     };
+    // Prose reads "the remote computer"; a command needs a placeholder the user replaces.
+    let vars = vars_with(NO_HOST);
+    let command_vars = vars_with(NO_HOST_COMMAND);
     let mut diagnoses = Vec::new();
     for candidate in candidates {
         let rule = &knowledge.rules[candidate.rule];
-        let mut render = |template: &str| match env.render_str(template, &vars) {
+        let errors = RefCell::new(Vec::new());
+        let render_with = |template: &str, vars: &Value| match env.render_str(template, vars) {
             Ok(rendered) => rendered,
             Err(error) => {
-                notices.push(format!("rule `{}` has a template error: {error}", rule.id));
+                let message = format!("rule `{}` has a template error: {error}", rule.id);
+                errors.borrow_mut().push(message);
                 template.to_string()
             }
         };
+        let render = |template: &str| render_with(template, &vars);
+        let render_command = |template: &str| render_with(template, &command_vars);
         let evidence = candidate
             .evidence
             .iter()
@@ -208,7 +221,7 @@ pub fn build_report(
                         .commands
                         .iter()
                         .map(|(kind, command)| {
-                            (kind.clone(), render(command).trim_end().to_string())
+                            (kind.clone(), render_command(command).trim_end().to_string())
                         })
                         .collect(),
                 })
@@ -216,6 +229,11 @@ pub fn build_report(
             probes: Vec::new(),
             references: rule.references.clone(),
         });
+        for error in errors.into_inner() {
+            if !notices.contains(&error) {
+                notices.push(error);
+            }
+        }
     }
     Report {
         version: REPORT_VERSION,
