@@ -29,6 +29,10 @@ pub struct Cli {
     #[arg(long = "rules", value_name = "DIR", global = true)]
     pub rules: Vec<PathBuf>,
 
+    /// Treat any problem in the knowledge files as an error (exit code 3).
+    #[arg(long, global = true)]
+    pub strict: bool,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -127,7 +131,7 @@ pub fn run() -> ExitCode {
     layers.extend(cli.rules.iter().map(|dir| Layer::directory(dir)));
     let knowledge = Knowledge::load(&layers);
     let embedded_broken = report_problems(&knowledge.problems);
-    if embedded_broken {
+    if embedded_broken || (cli.strict && !knowledge.problems.is_empty()) {
         return ExitCode::from(EXIT_RULESET);
     }
     let code = match &cli.command {
@@ -146,7 +150,12 @@ pub fn run() -> ExitCode {
 fn report_problems(problems: &[Problem]) -> bool {
     let mut stderr = std::io::stderr().lock();
     for problem in problems {
-        let _ = writeln!(stderr, "rdp-doctor: skipped: {problem}");
+        let hint = problem
+            .hint
+            .as_ref()
+            .map(|h| format!(" ({h})"))
+            .unwrap_or_default();
+        let _ = writeln!(stderr, "rdp-doctor: skipped: {problem}{hint}");
     }
     problems.iter().any(|p| p.file.starts_with("embedded "))
 }
@@ -159,7 +168,7 @@ fn fail(message: &str) -> u8 {
 fn read_input(args: &DiagnoseArgs) -> Result<Paste, String> {
     if let Some(path) = &args.file {
         return std::fs::read(path)
-            .map(|bytes| Paste::from_bytes(&bytes))
+            .map(Paste::from_bytes)
             .map_err(|e| format!("cannot read {}: {e}", path.display()));
     }
     let from_stdin = args.text.is_empty() || args.text == ["-"];
@@ -177,7 +186,7 @@ fn read_input(args: &DiagnoseArgs) -> Result<Paste, String> {
         .lock()
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
-    Ok(Paste::from_bytes(&bytes))
+    Ok(Paste::from_bytes(bytes))
 }
 
 fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {

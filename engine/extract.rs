@@ -6,7 +6,7 @@
 //! symbols (`ERRCONNECT_*`, `ERRINFO_*`) from the catalog's symbols, and recognises the
 //! catalog's message texts case- and whitespace-insensitively.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use aho_corasick::AhoCorasick;
@@ -53,9 +53,9 @@ pub struct Paste {
 impl Paste {
     /// Decodes input bytes: a UTF-8 or UTF-16 byte-order mark is honoured (event-log exports
     /// are often UTF-16); anything else is read as UTF-8, invalid sequences replaced.
-    pub fn from_bytes(bytes: &[u8]) -> Paste {
+    pub fn from_bytes(bytes: Vec<u8>) -> Paste {
         let mut notices = Vec::new();
-        if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {
             let (text, had_errors) = encoding.decode_without_bom_handling(&bytes[bom..]);
             if encoding != encoding_rs::UTF_8 {
                 notices.push(format!("input decoded from {}", encoding.name()));
@@ -71,13 +71,18 @@ impl Paste {
                 notices,
             };
         }
-        let text = String::from_utf8_lossy(bytes);
-        if let std::borrow::Cow::Owned(_) = text {
-            let replaced = text.matches('\u{FFFD}').count();
-            notices.push(format!(
-                "input was not valid UTF-8: {replaced} invalid byte sequence(s) were replaced by U+FFFD"
-            ));
-        }
+        // Valid UTF-8, the usual case, is taken over without a copy.
+        let text = match String::from_utf8(bytes) {
+            Ok(text) => text,
+            Err(error) => {
+                let lossy = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                let replaced = lossy.matches('\u{FFFD}').count();
+                notices.push(format!(
+                    "input was not valid UTF-8: {replaced} invalid byte sequence(s) were replaced by U+FFFD"
+                ));
+                lossy
+            }
+        };
         let control = text
             .chars()
             .filter(|c| c.is_control() && !c.is_whitespace())
@@ -87,10 +92,7 @@ impl Paste {
                 "input holds {control} control character(s); binary data was read as text"
             ));
         }
-        Paste {
-            text: text.into_owned(),
-            notices,
-        }
+        Paste { text, notices }
     }
 
     /// A paste from text that is already decoded.
@@ -215,8 +217,7 @@ impl Folded {
         let mut delta: isize = 0;
         let mut pending_space: Option<usize> = None;
         let mut previous: Option<char> = None;
-        let mut chars = original.char_indices().peekable();
-        while let Some((offset, c)) = chars.next() {
+        for (offset, c) in original.char_indices() {
             if c.is_whitespace() || is_invisible(c) {
                 if pending_space.is_none() && !is_invisible(c) {
                     pending_space = Some(offset);
@@ -229,9 +230,18 @@ impl Folded {
                     push_mapped(&mut text, &mut breaks, &mut delta, ' ', space_at);
                 }
             }
-            let _ = chars.peek();
-            for folded in fold_char(c) {
-                push_mapped(&mut text, &mut breaks, &mut delta, folded, offset);
+            if c.is_ascii() {
+                push_mapped(
+                    &mut text,
+                    &mut breaks,
+                    &mut delta,
+                    c.to_ascii_lowercase(),
+                    offset,
+                );
+            } else {
+                for folded in fold_char(c) {
+                    push_mapped(&mut text, &mut breaks, &mut delta, folded, offset);
+                }
             }
             previous = Some(c);
         }
@@ -370,7 +380,7 @@ impl<'k> Extractor<'k> {
             ipv4: Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("static regex"),
             freerdp_host: Regex::new(r"(?i)(?:^|\s)[/-]v:(?P<host>[^\s]+)").expect("static regex"),
             fqdn: Regex::new(
-                r"(?i)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b",
+                r"(?i-u)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b",
             )
             .expect("static regex"),
             messages: MessageIndex::build(&knowledge.catalog),
@@ -380,14 +390,13 @@ impl<'k> Extractor<'k> {
     /// Extracts everything recognisable from `text`.
     pub fn extract(&self, text: &str) -> Extraction {
         let folded = Folded::new(text);
-        let mut found = Vec::new();
-        let mut taken: Vec<Span> = Vec::new();
+        let mut found = Findings::default();
         let mut hosts = Vec::new();
-        self.find_symbols(text, &mut found, &mut taken);
-        self.find_labelled(text, &folded, &mut found, &mut taken, &mut hosts);
-        self.find_bare_hex(text, &mut found, &mut taken);
-        found.sort_by_key(|f: &RawCode| f.span.start);
-        apply_dialog_shape(text, &mut found);
+        self.find_symbols(text, &mut found);
+        self.find_labelled(text, &folded, &mut found, &mut hosts);
+        self.find_bare_hex(text, &mut found);
+        found.codes.sort_by_key(|f: &RawCode| f.span.start);
+        apply_dialog_shape(text, &mut found.codes);
         let codes = self.merge(found);
         let messages = match &self.messages {
             Some(index) => index.find(&folded, text, self.catalog),
@@ -401,7 +410,7 @@ impl<'k> Extractor<'k> {
         }
     }
 
-    fn find_symbols(&self, text: &str, found: &mut Vec<RawCode>, taken: &mut Vec<Span>) {
+    fn find_symbols(&self, text: &str, found: &mut Findings) {
         for m in self.symbols.find_iter(text) {
             let symbol = m.as_str();
             let suffix = self.symbol_suffix.captures(&text[m.end()..]);
@@ -434,7 +443,7 @@ impl<'k> Extractor<'k> {
                     _ => continue,
                 },
             };
-            taken.push(span);
+            found.take(span);
             found.push(RawCode {
                 code,
                 role: Role::Error,
@@ -452,8 +461,7 @@ impl<'k> Extractor<'k> {
         &self,
         text: &str,
         folded: &Folded,
-        found: &mut Vec<RawCode>,
-        taken: &mut Vec<Span>,
+        found: &mut Findings,
         hosts: &mut Vec<(String, usize)>,
     ) {
         let Some(labels) = &self.labels else {
@@ -494,7 +502,7 @@ impl<'k> Extractor<'k> {
             let code_range = m.end() + code_match.start()..m.end() + code_match.end();
             let code_span = folded.original_span(code_range, text);
             let whole = folded.original_span(m.start()..m.end() + code_match.end(), text);
-            if overlaps(taken, code_span) {
+            if found.overlaps(code_span) {
                 continue;
             }
             let hex_prefixed = code_match.as_str().starts_with("0x");
@@ -502,7 +510,7 @@ impl<'k> Extractor<'k> {
                 // A 0x value keeps its meaning whatever the words before it.
                 continue;
             }
-            taken.push(code_span);
+            found.take(code_span);
             let role = match kind {
                 LabelKind::ErrorCode => Role::Error,
                 LabelKind::ExtendedErrorCode => Role::Extended,
@@ -569,10 +577,10 @@ impl<'k> Extractor<'k> {
         }
     }
 
-    fn find_bare_hex(&self, text: &str, found: &mut Vec<RawCode>, taken: &mut Vec<Span>) {
+    fn find_bare_hex(&self, text: &str, found: &mut Findings) {
         for m in self.hex.find_iter(text) {
             let span = Span::of(m.range());
-            if overlaps(taken, span) {
+            if found.overlaps(span) {
                 continue;
             }
             let Some(code) = Code::parse(m.as_str()) else {
@@ -587,7 +595,7 @@ impl<'k> Extractor<'k> {
             if role == Role::Unknown && self.catalog.readings(code).is_empty() {
                 continue;
             }
-            taken.push(span);
+            found.take(span);
             found.push(RawCode {
                 code,
                 role,
@@ -600,10 +608,10 @@ impl<'k> Extractor<'k> {
     }
 
     /// Resolves families and names, and merges repeated findings.
-    fn merge(&self, found: Vec<RawCode>) -> Vec<FoundCode> {
+    fn merge(&self, found: Findings) -> Vec<FoundCode> {
         let mut merged: Vec<FoundCode> = Vec::new();
         let mut index: HashMap<(Code, Role, Option<Family>), usize> = HashMap::new();
-        for raw in found {
+        for raw in found.codes {
             let (code, readings) = self.readings(raw.code, raw.role, raw.family);
             let key = (code, raw.role, readings.first().copied());
             if let Some(&i) = index.get(&key) {
@@ -629,6 +637,15 @@ impl<'k> Extractor<'k> {
                 spans: vec![raw.span],
                 occurrences: 1,
             });
+        }
+        for ((code, role, family), count) in found.repeats {
+            let (code, readings) = self.readings(code, role, family);
+            let same = merged
+                .iter_mut()
+                .find(|f| f.code == code && f.readings.first() == readings.first());
+            if let Some(found) = same {
+                found.occurrences += count;
+            }
         }
         merged
     }
@@ -745,10 +762,43 @@ struct RawCode {
     span: Span,
 }
 
-fn overlaps(taken: &[Span], span: Span) -> bool {
-    taken
-        .iter()
-        .any(|t| t.start < span.end && span.start < t.end)
+/// How many raw findings of one code and role are kept; further repeats are only counted,
+/// so a long log repeating one code stays cheap.
+const MAX_RAW_REPEATS: usize = 64;
+
+/// Codes found so far, and the parts of the paste already read as a code.
+#[derive(Default)]
+struct Findings {
+    codes: Vec<RawCode>,
+    /// Start -> end of every span read as a code; spans never overlap.
+    taken: BTreeMap<usize, usize>,
+    /// Raw findings per (code, role, family), and the repeats beyond [`MAX_RAW_REPEATS`].
+    seen: HashMap<(Code, Role, Option<Family>), usize>,
+    repeats: HashMap<(Code, Role, Option<Family>), usize>,
+}
+
+impl Findings {
+    fn overlaps(&self, span: Span) -> bool {
+        self.taken
+            .range(..span.end)
+            .next_back()
+            .is_some_and(|(_, &end)| end > span.start)
+    }
+
+    fn take(&mut self, span: Span) {
+        self.taken.insert(span.start, span.end);
+    }
+
+    fn push(&mut self, raw: RawCode) {
+        let key = (raw.code, raw.role, raw.family);
+        let seen = self.seen.entry(key).or_default();
+        *seen += 1;
+        if *seen <= MAX_RAW_REPEATS {
+            self.codes.push(raw);
+        } else {
+            *self.repeats.entry(key).or_default() += 1;
+        }
+    }
 }
 
 /// The words just before a code, up to a colon, as a label in a language the table lacks.

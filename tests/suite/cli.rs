@@ -1,1 +1,380 @@
+//! The command line as a user meets it: inputs, exit codes, layering, bad input.
 
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn rdp_doctor(args: &[&str], stdin: Option<&[u8]>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdp-doctor starts");
+    if let Some(bytes) = stdin {
+        let mut pipe = child.stdin.take().expect("stdin is piped");
+        // A large paste is written from a thread so the child can drain stdout meanwhile.
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&bytes);
+        });
+    }
+    child.wait_with_output().expect("rdp-doctor finishes")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn seed_text() -> String {
+    std::fs::read_to_string(super::fixture("pastes/seed-0x904-0x7.txt")).expect("seed fixture")
+}
+
+fn json(output: &Output) -> Value {
+    serde_json::from_slice(&output.stdout).expect("JSON output")
+}
+
+#[test]
+fn every_way_of_giving_the_paste_gives_the_same_diagnosis() {
+    let text = seed_text();
+    let file = super::fixture("pastes/seed-0x904-0x7.txt");
+    let file = file.to_str().unwrap();
+    let outputs = [
+        rdp_doctor(&["diagnose", "--format", "json", &text], None),
+        rdp_doctor(
+            &["diagnose", "--format", "json", "-"],
+            Some(text.as_bytes()),
+        ),
+        rdp_doctor(&["diagnose", "--format", "json"], Some(text.as_bytes())),
+        rdp_doctor(&["diagnose", "--format", "json", "--file", file], None),
+    ];
+    let first = json(&outputs[0]);
+    assert_eq!(first["diagnoses"].as_array().map(Vec::len), Some(5));
+    for output in &outputs {
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(output));
+        assert_eq!(json(output), first);
+    }
+}
+
+#[test]
+fn json_output_keeps_the_contract_field_names() {
+    let output = rdp_doctor(&["diagnose", "--format", "json", &seed_text()], None);
+    let report = json(&output);
+    let keys = |value: &Value| -> Vec<String> {
+        let mut keys: Vec<String> = value
+            .as_object()
+            .expect("an object")
+            .keys()
+            .cloned()
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert_eq!(report["version"], 1);
+    assert_eq!(keys(&report), ["diagnoses", "input", "notices", "version"]);
+    assert_eq!(keys(&report["input"]), ["codes", "hosts", "messages"]);
+    let code = &report["input"]["codes"][0];
+    for field in ["code", "family", "role", "name"] {
+        assert!(code.get(field).is_some(), "input.codes[].{field} missing");
+    }
+    assert_eq!(code["code"], "0x904");
+    assert_eq!(code["family"], "disconnect_reason");
+    assert_eq!(code["role"], "error");
+    let diagnosis = &report["diagnoses"][0];
+    assert_eq!(
+        keys(diagnosis),
+        [
+            "category",
+            "causes",
+            "codes",
+            "evidence",
+            "probes",
+            "references",
+            "rule",
+            "score",
+            "steps",
+            "summary",
+            "title"
+        ]
+    );
+    assert_eq!(
+        keys(&diagnosis["steps"][0]),
+        ["body", "commands", "side", "title"]
+    );
+    assert_eq!(keys(&diagnosis["references"][0]), ["title", "url"]);
+    let score = diagnosis["score"].as_f64().expect("score is a number");
+    assert!(score > 0.0 && score < 1.0);
+}
+
+#[test]
+fn exit_code_1_when_nothing_matches_says_what_was_seen_and_how_to_add_a_rule() {
+    let output = rdp_doctor(
+        &["diagnose", "The printer is out of paper. Error code: 0x1"],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(text.contains("0x1"), "{text}");
+    assert!(text.contains("No rule matched"), "{text}");
+    assert!(text.contains("--rules DIR"), "{text}");
+}
+
+#[test]
+fn exit_code_2_for_empty_input_missing_file_and_flag_typos() {
+    let empty = rdp_doctor(&["diagnose", "-"], Some(b"  \n\t "));
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).contains("empty"), "{}", stderr(&empty));
+
+    let missing = rdp_doctor(&["diagnose", "--file", "/nonexistent/paste.txt"], None);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/nonexistent/paste.txt"));
+
+    let typo = rdp_doctor(&["diagnose", "--fromat", "json", "x"], None);
+    assert_eq!(typo.status.code(), Some(2));
+    assert!(stderr(&typo).contains("--format"), "{}", stderr(&typo));
+
+    let bad_value = rdp_doctor(&["diagnose", "--format", "yaml", "x"], None);
+    assert_eq!(bad_value.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_utf8_is_read_lossily_and_said() {
+    let mut bytes = seed_text().into_bytes();
+    bytes.extend_from_slice(b"\xff\xfe\xfd garbage \xc3\x28");
+    let output = rdp_doctor(&["diagnose", "--format", "json", "-"], Some(&bytes));
+    assert_eq!(output.status.code(), Some(0));
+    let report = json(&output);
+    let notices = report["notices"].to_string();
+    assert!(notices.contains("not valid UTF-8"), "{notices}");
+}
+
+#[test]
+fn utf16_event_log_exports_are_decoded() {
+    let text = "Error code: 0x904. Extended error code: 0x7.";
+    let mut bytes = vec![0xFF, 0xFE];
+    for unit in text.encode_utf16() {
+        bytes.extend_from_slice(&unit.to_le_bytes());
+    }
+    let output = rdp_doctor(&["diagnose", "--format", "json", "-"], Some(&bytes));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(report["input"]["codes"][0]["code"], "0x904");
+    assert!(report["notices"].to_string().contains("UTF-16LE"));
+}
+
+#[test]
+fn binary_bytes_do_not_panic() {
+    let bytes: Vec<u8> = (0..65_536u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let output = rdp_doctor(&["diagnose", "-"], Some(&bytes));
+    assert!(
+        matches!(output.status.code(), Some(0 | 1)),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("panicked"));
+}
+
+#[test]
+fn a_50_megabyte_paste_is_diagnosed() {
+    // A long FreeRDP log with the seed dialog near the end.
+    let line = "[21:24:44:353] [4551:4552] [INFO][com.freerdp.core] - freerdp_tcp_connect: resetting error state 0x0 on 10.10.99.147:3389\n";
+    let mut text = line.repeat(50 * 1024 * 1024 / line.len());
+    text.push_str(&seed_text());
+    let started = std::time::Instant::now();
+    let output = rdp_doctor(
+        &["diagnose", "--format", "json", "-"],
+        Some(text.as_bytes()),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    assert_eq!(
+        report["diagnoses"][0]["rule"],
+        "rdp-certificate-expired-or-unreadable"
+    );
+    assert!(
+        started.elapsed().as_secs() < 120,
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn explain_reads_every_spelling_of_a_code() {
+    for query in ["0x904", "2308", "0X00000904", "disconnect:0x904"] {
+        let output = rdp_doctor(&["explain", "--format", "json", query], None);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{query}: {}",
+            stderr(&output)
+        );
+        let readings = json(&output);
+        let families: Vec<&str> = readings
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["family"].as_str().unwrap())
+            .collect();
+        assert!(
+            families.contains(&"disconnect_reason"),
+            "{query}: {families:?}"
+        );
+        assert!(readings.to_string().contains("Socket closed"), "{query}");
+    }
+    let extended = json(&rdp_doctor(
+        &["explain", "--format", "json", "extended:0x7"],
+        None,
+    ));
+    assert_eq!(extended.as_array().map(Vec::len), Some(1));
+    assert_eq!(extended[0]["family"], "extended_reason");
+
+    let symbol = json(&rdp_doctor(
+        &[
+            "explain",
+            "--format",
+            "json",
+            "ERRINFO_SERVER_DENIED_CONNECTION",
+        ],
+        None,
+    ));
+    assert_eq!(symbol[0]["family"], "errinfo");
+    assert_eq!(symbol[0]["code"], "0x7");
+
+    let bare = json(&rdp_doctor(&["explain", "--format", "json", "0x7"], None));
+    let families: Vec<&str> = bare
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["family"].as_str().unwrap())
+        .collect();
+    assert!(
+        families.contains(&"extended_reason") && families.contains(&"errinfo"),
+        "{families:?}"
+    );
+    for reading in bare.as_array().unwrap() {
+        assert!(!reading["applies"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn explain_an_unknown_code_exits_1_and_garbage_exits_2() {
+    assert_eq!(
+        rdp_doctor(&["explain", "0x7fff1234"], None).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        rdp_doctor(&["explain", "nosuch:0x7"], None).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn an_extra_folder_replaces_an_embedded_rule_and_says_so() {
+    let dir = super::fixture("rules/override");
+    let output = rdp_doctor(
+        &[
+            "--rules",
+            dir.to_str().unwrap(),
+            "diagnose",
+            "--format",
+            "json",
+            &seed_text(),
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let report = json(&output);
+    let top = report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "rdp-certificate-expired-or-unreadable")
+        .expect("the replaced rule still matches");
+    assert!(top["title"].as_str().unwrap().starts_with("Team override"));
+    let notices = report["notices"].to_string();
+    assert!(
+        notices.contains("replaces the one from embedded rules/certificate/"),
+        "{notices}"
+    );
+}
+
+#[test]
+fn a_broken_extra_file_is_reported_with_its_place_and_the_rest_is_served() {
+    let dir = super::fixture("rules/err_yaml_syntax");
+    let output = rdp_doctor(
+        &[
+            "--rules",
+            dir.to_str().unwrap(),
+            "diagnose",
+            "frobnicate failed on server01",
+        ],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let err = stderr(&output);
+    assert_eq!(err.lines().count(), 1, "one line per broken file: {err}");
+    assert!(err.contains("broken-yaml.yaml:2:"), "{err}");
+    assert!(stdout(&output).contains("The team's own rule for the word frobnicate"));
+
+    // The embedded knowledge is still served beside it.
+    let seed = rdp_doctor(
+        &["--rules", dir.to_str().unwrap(), "diagnose", &seed_text()],
+        None,
+    );
+    assert_eq!(seed.status.code(), Some(0));
+
+    let strict = rdp_doctor(
+        &[
+            "--strict",
+            "--rules",
+            dir.to_str().unwrap(),
+            "diagnose",
+            "frobnicate failed",
+        ],
+        None,
+    );
+    assert_eq!(strict.status.code(), Some(3));
+}
+
+#[test]
+fn an_unknown_field_is_an_error_with_line_column_and_a_suggestion() {
+    let dir = super::fixture("rules/err_unknown_field");
+    let output = rdp_doctor(&["--rules", dir.to_str().unwrap(), "diagnose", "x"], None);
+    let err = stderr(&output);
+    assert!(err.contains("wrong-weight-key.yaml:8:5: "), "{err}");
+    assert!(err.contains("unknown field `weigth`"), "{err}");
+}
+
+#[test]
+fn rules_test_passes_on_the_embedded_rules() {
+    let output = rdp_doctor(&["rules", "test"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("passed"));
+}
+
+#[test]
+fn rules_patterns_exports_every_signature_for_grep() {
+    let output = rdp_doctor(&["rules", "patterns"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let patterns = stdout(&output);
+    let count = patterns.lines().count();
+    let signatures: usize = rdp_doctor::catalog::Knowledge::embedded()
+        .rules
+        .iter()
+        .map(|r| r.signatures.len())
+        .sum();
+    assert_eq!(count, signatures);
+}
