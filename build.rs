@@ -8,6 +8,10 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+#[path = "engine/literals.rs"]
+#[allow(dead_code)]
+mod literals;
+
 const FOLDERS: &[&str] = &["catalog", "rules", "probes", "site"];
 
 fn main() {
@@ -45,7 +49,42 @@ fn main() {
         );
     }
     table.push_str("];\n");
+    table.push_str(&regex_words_table(&files));
     std::fs::write(out.join("embedded.rs"), table).expect("OUT_DIR is writable");
+}
+
+/// For every signature regex of the embedded rules, the words one of which each match
+/// contains (see engine/literals.rs), so the binary need not parse the regexes to know them.
+fn regex_words_table(files: &[PathBuf]) -> String {
+    let mut sources = Vec::new();
+    for path in files {
+        let Some(value) = std::fs::read_to_string(path)
+            .ok()
+            .and_then(|text| serde_yaml::from_str::<serde_yaml::Value>(&text).ok())
+        else {
+            continue;
+        };
+        let signatures = value.get("signatures").and_then(|s| s.as_sequence());
+        for signature in signatures.into_iter().flatten() {
+            if let Some(regex) = signature.get("regex").and_then(|r| r.as_str()) {
+                if !sources.iter().any(|s: &String| s == regex) {
+                    sources.push(regex.to_string());
+                }
+            }
+        }
+    }
+    let mut table =
+        String::from("/// Required words of embedded signature regexes: (regex, words).\n");
+    table.push_str("pub static REGEX_WORDS: &[(&str, Option<&[&str]>)] = &[\n");
+    for source in sources {
+        let words = match literals::required_words(&source) {
+            Some(words) => format!("Some(&{words:?})"),
+            None => "None".to_string(),
+        };
+        let _ = writeln!(table, "    ({source:?}, {words}),");
+    }
+    table.push_str("];\n");
+    table
 }
 
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {

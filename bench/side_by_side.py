@@ -2,30 +2,42 @@
 """Runs two commands alternately many times; prints median wall time, ratio and peak RSS.
 
 Usage: side_by_side.py RUNS NAME_A COMMAND_A NAME_B COMMAND_B
-Each run's peak RSS comes from wait4(2) on that process alone. The order alternates every
-run so that neither command profits from the other's warm caches more often.
+Wall times are measured around a plain spawn of each command. Peak RSS is read in separate
+runs by GNU time (/usr/bin/time -f %M) around the process alone, so neither the harness's
+memory nor GNU time's own start-up counts. The order alternates every run so that neither
+command profits from the other's warm caches more often.
 """
 import os
 import shlex
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 
 def run_once(argv):
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    code = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss, code  # ru_maxrss is in KiB on Linux
+    proc = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start, proc.returncode
+
+
+def peak_rss(argv, rss_file):
+    """Peak RSS in KiB of one run of argv, measured by GNU time."""
+    subprocess.run(
+        ["/usr/bin/time", "-q", "-f", "%M", "-o", rss_file, *argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with open(rss_file) as f:
+        return int(f.read().split()[-1])
 
 
 def main():
     runs = int(sys.argv[1])
     name_a, argv_a = sys.argv[2], shlex.split(sys.argv[3])
     name_b, argv_b = sys.argv[4], shlex.split(sys.argv[5])
+    rss_file = tempfile.mktemp(prefix="rss-")
     for argv in (argv_a, argv_b):  # warm-up
         run_once(argv)
     times = {name_a: [], name_b: []}
@@ -38,12 +50,14 @@ def main():
             pair.reverse()
         this = {}
         for name, argv in pair:
-            elapsed, maxrss, code = run_once(argv)
+            elapsed, code = run_once(argv)
             times[name].append(elapsed)
-            rss[name] = max(rss[name], maxrss)
             codes[name].add(code)
             this[name] = elapsed
         ratios.append(this[name_a] / this[name_b])
+    for name, argv in ((name_a, argv_a), (name_b, argv_b)):
+        rss[name] = max(peak_rss(argv, rss_file) for _ in range(5))
+    os.unlink(rss_file)
     print(f"{runs} runs each, alternating")
     for name in (name_a, name_b):
         t = times[name]

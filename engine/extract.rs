@@ -8,12 +8,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
+use std::sync::{LazyLock, OnceLock};
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
 use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogEntry, Code, Family, Knowledge, LabelKind};
+use crate::literals::fold_char;
 
 /// How many spans are kept per finding; the count of occurrences is kept in full.
 const MAX_SPANS: usize = 8;
@@ -291,6 +293,61 @@ pub fn fold(text: &str) -> String {
     Folded::new(text).text
 }
 
+/// A set of phrases found anywhere in a text, overlaps included. Short texts (a pasted dialog)
+/// are searched phrase by phrase, which costs less than building an automaton; long texts
+/// (logs) build one Aho-Corasick automaton, once.
+#[derive(Debug)]
+pub struct PhraseSet {
+    phrases: Vec<String>,
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+/// Texts up to this many bytes are searched phrase by phrase.
+const SHORT_TEXT: usize = 32 * 1024;
+
+impl PhraseSet {
+    /// A set of `phrases`; a phrase's id is its index.
+    pub fn new(phrases: Vec<String>) -> PhraseSet {
+        PhraseSet {
+            phrases,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// The number of phrases.
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    /// True when the set holds no phrase.
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// Calls `visit` with (phrase id, byte range) for every occurrence of every phrase.
+    pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
+        if text.len() <= SHORT_TEXT {
+            for (id, phrase) in self.phrases.iter().enumerate() {
+                if phrase.is_empty() {
+                    continue;
+                }
+                for (at, _) in text.match_indices(phrase.as_str()) {
+                    visit(id, at..at + phrase.len());
+                }
+            }
+            return;
+        }
+        let automaton = self
+            .automaton
+            .get_or_init(|| AhoCorasick::new(&self.phrases).ok());
+        if let Some(automaton) = automaton {
+            for m in automaton.find_overlapping_iter(text) {
+                visit(m.pattern().as_usize(), m.range());
+            }
+        }
+    }
+}
+
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
@@ -303,18 +360,46 @@ fn is_cjk(c: char) -> bool {
         0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xFF00..=0xFFEF)
 }
 
-fn fold_char(c: char) -> impl Iterator<Item = char> {
-    let mapped = match c {
-        '‘' | '’' | '‚' | '‛' | '′' | '`' | '´' => '\'',
-        '“' | '”' | '„' | '‟' | '″' | '«' | '»' => '"',
-        '：' => ':',
-        '（' => '(',
-        '）' => ')',
-        '，' => ',',
-        '–' | '—' => '-',
-        other => other,
+/// A regex compiled on first use: a run that never needs it never pays for it.
+macro_rules! lazy_regex {
+    ($(#[$meta:meta])* $name:ident = $pattern:expr) => {
+        $(#[$meta])*
+        static $name: LazyLock<Regex> =
+            LazyLock::new(|| Regex::new($pattern).expect("a constant, valid regex"));
     };
-    mapped.to_lowercase()
+}
+
+lazy_regex! {
+    /// What may follow a code label: a separator, then the code (over folded text).
+    AFTER_LABEL = r"^ ?(?:[:=#>]|is\b|was\b)? ?[(\[]? ?(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|[0-9a-f]*[0-9][0-9a-f]*)(?-u:\b)"
+}
+lazy_regex! {
+    /// What may follow a host label: a colon, then the host.
+    AFTER_HOST_LABEL = r"^\s*[:：]\s*(?P<host>[^\s,;，。、]+)"
+}
+lazy_regex! {
+    /// FreeRDP and ActiveX symbols.
+    SYMBOLS = r"(?-u:\b)(?:ERRCONNECT|ERRINFO|FREERDP_ERROR)_[A-Z0-9_]+|(?-u:\b)(?:disconnectReason|exDiscReason)[A-Za-z0-9]+"
+}
+lazy_regex! {
+    /// The number FreeRDP prints after a symbol: `[0x0002000D]`, `(0x0000000C)`.
+    SYMBOL_SUFFIX = r"^\s*[\[(]\s*(0[xX][0-9a-fA-F]+)\s*[\])]"
+}
+lazy_regex! {
+    /// Any 0x number.
+    HEX = r"(?i-u)\b0x[0-9a-f]+(?:_[0-9a-f]+)*\b"
+}
+lazy_regex! {
+    /// A dotted quad.
+    IPV4 = r"(?-u)\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"
+}
+lazy_regex! {
+    /// The server of a FreeRDP command line: `/v:host[:port]`.
+    FREERDP_HOST = r"(?i)(?:^|\s)[/-]v:(?P<host>[^\s]+)"
+}
+lazy_regex! {
+    /// A fully qualified name with a common top-level domain.
+    FQDN = r"(?i-u)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b"
 }
 
 /// Finds codes, hosts and messages in pastes; built once per knowledge base.
@@ -324,21 +409,11 @@ pub struct Extractor<'k> {
     labels: Option<AhoCorasick>,
     /// The kind of each label pattern.
     label_kinds: Vec<LabelKind>,
-    /// What may follow a code label: a separator, then the code.
-    after_label: Regex,
-    /// What may follow a host label: a colon, then the host.
-    after_host_label: Regex,
-    symbols: Regex,
-    symbol_suffix: Regex,
-    hex: Regex,
-    ipv4: Regex,
-    freerdp_host: Regex,
-    fqdn: Regex,
     messages: Option<MessageIndex>,
 }
 
 struct MessageIndex {
-    automaton: AhoCorasick,
+    phrases: PhraseSet,
     /// For each pattern: entry index, message number, fragment length in chars.
     fragments: Vec<(usize, usize, usize)>,
     /// For each (entry, message): language and total length of its fragments.
@@ -365,24 +440,6 @@ impl<'k> Extractor<'k> {
             catalog: &knowledge.catalog,
             labels,
             label_kinds,
-            after_label: Regex::new(
-                r"^ ?(?:[:=#>]|is\b|was\b)? ?[(\[]? ?(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|[0-9a-f]*[0-9][0-9a-f]*)(?-u:\b)",
-            )
-            .expect("static regex"),
-            after_host_label: Regex::new(r"^\s*[:：]\s*(?P<host>[^\s,;，。、]+)").expect("static regex"),
-            symbols: Regex::new(
-                r"\b(?:ERRCONNECT|ERRINFO|FREERDP_ERROR)_[A-Z0-9_]+|\b(?:disconnectReason|exDiscReason)[A-Za-z0-9]+",
-            )
-            .expect("static regex"),
-            symbol_suffix: Regex::new(r"^\s*[\[(]\s*(0[xX][0-9a-fA-F]+)\s*[\])]")
-                .expect("static regex"),
-            hex: Regex::new(r"(?i)\b0x[0-9a-f]+(?:_[0-9a-f]+)*\b").expect("static regex"),
-            ipv4: Regex::new(r"\b(?:\d{1,3}\.){3}\d{1,3}\b").expect("static regex"),
-            freerdp_host: Regex::new(r"(?i)(?:^|\s)[/-]v:(?P<host>[^\s]+)").expect("static regex"),
-            fqdn: Regex::new(
-                r"(?i-u)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b",
-            )
-            .expect("static regex"),
             messages: MessageIndex::build(&knowledge.catalog),
         }
     }
@@ -411,9 +468,21 @@ impl<'k> Extractor<'k> {
     }
 
     fn find_symbols(&self, text: &str, found: &mut Findings) {
-        for m in self.symbols.find_iter(text) {
+        let has_symbols = [
+            "ERRCONNECT_",
+            "ERRINFO_",
+            "FREERDP_ERROR_",
+            "disconnectReason",
+            "exDiscReason",
+        ]
+        .iter()
+        .any(|s| text.contains(s));
+        if !has_symbols {
+            return;
+        }
+        for m in SYMBOLS.find_iter(text) {
             let symbol = m.as_str();
-            let suffix = self.symbol_suffix.captures(&text[m.end()..]);
+            let suffix = SYMBOL_SUFFIX.captures(&text[m.end()..]);
             let end = suffix
                 .as_ref()
                 .and_then(|c| c.get(0))
@@ -483,17 +552,14 @@ impl<'k> Extractor<'k> {
             }
             if kind == LabelKind::RemoteComputer {
                 let after = folded.original(m.end()).min(text.len());
-                if let Some(caps) = text
-                    .get(after..)
-                    .and_then(|t| self.after_host_label.captures(t))
-                {
+                if let Some(caps) = text.get(after..).and_then(|t| AFTER_HOST_LABEL.captures(t)) {
                     if let Some(host) = caps.name("host") {
                         hosts.push((host.as_str().to_string(), after + host.start()));
                     }
                 }
                 continue;
             }
-            let Some(caps) = self.after_label.captures(&haystack[m.end()..]) else {
+            let Some(caps) = AFTER_LABEL.captures(&haystack[m.end()..]) else {
                 continue;
             };
             let Some(code_match) = caps.name("code") else {
@@ -578,7 +644,10 @@ impl<'k> Extractor<'k> {
     }
 
     fn find_bare_hex(&self, text: &str, found: &mut Findings) {
-        for m in self.hex.find_iter(text) {
+        if !text.contains("0x") && !text.contains("0X") {
+            return;
+        }
+        for m in HEX.find_iter(text) {
             let span = Span::of(m.range());
             if found.overlaps(span) {
                 continue;
@@ -690,12 +759,17 @@ impl<'k> Extractor<'k> {
         for (host, start) in &labelled {
             add(host, *start);
         }
-        for caps in self.freerdp_host.captures_iter(text) {
+        let freerdp_hosts = text
+            .contains("v:")
+            .then(|| FREERDP_HOST.captures_iter(text))
+            .into_iter()
+            .flatten();
+        for caps in freerdp_hosts {
             if let Some(m) = caps.name("host") {
                 add(m.as_str(), m.start());
             }
         }
-        for m in self.ipv4.find_iter(text) {
+        for m in IPV4.find_iter(text) {
             let before = text[..m.start()].chars().next_back();
             let after = text[m.end()..].chars().next();
             let in_dotted_run = before == Some('.')
@@ -710,7 +784,7 @@ impl<'k> Extractor<'k> {
                 add(m.as_str(), m.start());
             }
         }
-        for m in self.fqdn.find_iter(text) {
+        for m in FQDN.find_iter(text) {
             let before = &text[..m.start()];
             let in_url_or_mail =
                 before.ends_with("//") || before.ends_with('@') || before.ends_with('.');
@@ -899,9 +973,8 @@ impl MessageIndex {
         if patterns.is_empty() {
             return None;
         }
-        let automaton = AhoCorasick::new(&patterns).ok()?;
         Some(MessageIndex {
-            automaton,
+            phrases: PhraseSet::new(patterns),
             fragments,
             messages,
         })
@@ -910,15 +983,14 @@ impl MessageIndex {
     fn find(&self, folded: &Folded, original: &str, catalog: &Catalog) -> Vec<FoundMessage> {
         // (entry, message) -> (matched pattern ids, spans)
         let mut hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
-        for m in self.automaton.find_overlapping_iter(&folded.text) {
-            let pattern = m.pattern().as_usize();
+        self.phrases.visit(&folded.text, |pattern, range| {
             let (entry, number, _) = self.fragments[pattern];
             let slot = hits.entry((entry, number)).or_default();
             if !slot.0.contains(&pattern) {
                 slot.0.push(pattern);
-                slot.1.push(folded.original_span(m.range(), original));
+                slot.1.push(folded.original_span(range, original));
             }
-        }
+        });
         let mut best: HashMap<usize, FoundMessage> = HashMap::new();
         for ((entry_index, number), (patterns, spans)) in hits {
             let Some((lang, total)) = self.messages.get(&(entry_index, number)) else {

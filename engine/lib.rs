@@ -10,6 +10,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod extract;
+pub mod literals;
 pub mod matcher;
 pub mod render;
 pub mod yaml;

@@ -9,11 +9,10 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::AhoCorasick;
 use serde::Serialize;
 
 use crate::catalog::{CodeRef, Knowledge, Pattern, Rule};
-use crate::extract::{Extraction, Extractor, FoundCode, Span, fold};
+use crate::extract::{Extraction, Extractor, FoundCode, PhraseSet, Span, fold};
 
 /// How many places are kept per matched signature.
 const MAX_SPANS: usize = 8;
@@ -78,9 +77,13 @@ pub fn confidence(raw: f64) -> f64 {
 /// Matches extractions against every rule of a knowledge base; built once.
 pub struct Matcher<'k> {
     knowledge: &'k Knowledge,
-    texts: Option<AhoCorasick>,
+    texts: PhraseSet,
     /// For each text pattern: the (rule, signature) pairs that use it.
     text_owners: Vec<Vec<(usize, usize)>>,
+    /// The required words of every regex signature, to skip regexes that cannot match.
+    words: PhraseSet,
+    /// For each (rule, signature) regex with required words: their pattern ids in `words`.
+    regex_words: HashMap<(usize, usize), Vec<usize>>,
 }
 
 impl<'k> Matcher<'k> {
@@ -102,21 +105,52 @@ impl<'k> Matcher<'k> {
                 }
             }
         }
-        let texts = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasick::new(&patterns).ok()
-        };
+        let texts = PhraseSet::new(patterns);
+        let mut words: Vec<String> = Vec::new();
+        let mut regex_words = HashMap::new();
+        for (r, rule) in knowledge.rules.iter().enumerate() {
+            for (s, signature) in rule.signatures.iter().enumerate() {
+                let Pattern::Regex(regex) = &signature.pattern else {
+                    continue;
+                };
+                let Some(required) = regex.required_words() else {
+                    continue;
+                };
+                let ids = required
+                    .iter()
+                    .map(|word| match words.iter().position(|w| w == word) {
+                        Some(id) => id,
+                        None => {
+                            words.push(word.clone());
+                            words.len() - 1
+                        }
+                    })
+                    .collect();
+                regex_words.insert((r, s), ids);
+            }
+        }
+        let words = PhraseSet::new(words);
         Matcher {
             knowledge,
             texts,
             text_owners,
+            words,
+            regex_words,
         }
+    }
+
+    /// Which required words occur in the folded paste.
+    fn present_words(&self, extraction: &Extraction) -> Vec<bool> {
+        let mut present = vec![false; self.words.len()];
+        self.words
+            .visit(&extraction.folded.text, |id, _| present[id] = true);
+        present
     }
 
     /// Ranks the rules that match `extraction` of `text`, best first.
     pub fn rank(&self, extraction: &Extraction, text: &str) -> Vec<Candidate> {
         let text_hits = self.text_hits(extraction, text);
+        let present = self.present_words(extraction);
         let rules = &self.knowledge.rules;
         let mut candidates = Vec::new();
         for (r, rule) in rules.iter().enumerate() {
@@ -126,8 +160,14 @@ impl<'k> Matcher<'k> {
                     Pattern::Codes(codes) => match_codes(codes, &extraction.codes),
                     Pattern::Text(_) => text_hits.get(&(r, s)).cloned(),
                     Pattern::Regex(regex) => {
-                        let spans: Vec<Span> = regex
-                            .find_iter(text)
+                        let possible = self
+                            .regex_words
+                            .get(&(r, s))
+                            .is_none_or(|ids| ids.iter().any(|&id| present[id]));
+                        let compiled = if possible { regex.regex().ok() } else { None };
+                        let spans: Vec<Span> = compiled
+                            .into_iter()
+                            .flat_map(|regex| regex.find_iter(text))
                             .take(MAX_SPANS)
                             .map(|m| Span {
                                 start: m.start(),
@@ -167,19 +207,15 @@ impl<'k> Matcher<'k> {
 
     fn text_hits(&self, extraction: &Extraction, text: &str) -> HashMap<(usize, usize), Vec<Span>> {
         let mut hits: HashMap<(usize, usize), Vec<Span>> = HashMap::new();
-        let Some(automaton) = &self.texts else {
-            return hits;
-        };
         let folded = &extraction.folded;
-        for m in automaton.find_overlapping_iter(&folded.text) {
-            let span = folded.original_span(m.range(), text);
-            for &owner in &self.text_owners[m.pattern().as_usize()] {
+        self.texts.visit(&folded.text, |id, range| {
+            for &owner in &self.text_owners[id] {
                 let spans = hits.entry(owner).or_default();
                 if spans.len() < MAX_SPANS {
-                    spans.push(span);
+                    spans.push(folded.original_span(range.clone(), text));
                 }
             }
-        }
+        });
         hits
     }
 }

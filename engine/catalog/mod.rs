@@ -20,16 +20,15 @@ use serde::Serialize;
 pub use codes::{Catalog, CatalogEntry};
 pub use labels::{Label, LabelKind, Labels};
 pub use model::{Category, Code, CodeRef, Family, Origin, Reference};
-pub use rules::{COMMAND_KINDS, Example, Pattern, ProbeCheck, Rule, Side, Signature, Step};
+pub use rules::{
+    COMMAND_KINDS, Example, Pattern, ProbeCheck, RegexSignature, Rule, Side, Signature, Step,
+};
 
 use crate::yaml::{self, LazyIndex, Position};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
-
-/// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
 /// A problem in a knowledge file, with its place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -178,6 +177,14 @@ pub fn embedded_site_file(relative: &str) -> Option<&'static str> {
         .iter()
         .find(|(p, ..)| *p == path)
         .map(|(_, text, _)| *text)
+}
+
+/// The required words of an embedded regex, computed when the binary was built.
+fn embedded_required_words(source: &str) -> Option<Vec<String>> {
+    match embedded::REGEX_WORDS.iter().find(|(s, _)| *s == source) {
+        Some((_, words)) => words.map(|w| w.iter().map(|s| s.to_string()).collect()),
+        None => crate::literals::required_words(source),
+    }
 }
 
 /// True for the YAML files of the catalog and rules folders.
@@ -642,28 +649,25 @@ fn validate_signature(
             Pattern::Text(text)
         }
         (None, None, Some(source)) => {
-            match regex::RegexBuilder::new(&source)
-                .size_limit(REGEX_SIZE_LIMIT)
-                .build()
-            {
-                Ok(regex) => Pattern::Regex(regex),
-                Err(error) => {
-                    let detail = error.to_string();
-                    let last = detail
-                        .lines()
-                        .last()
-                        .unwrap_or("invalid")
-                        .trim()
-                        .to_string();
-                    problems.push(Problem::new(
-                        file,
-                        index.locate(&format!("{path}.regex")),
-                        format!(
-                            "regex does not compile: {}",
-                            last.trim_start_matches("error: ")
-                        ),
-                    ));
-                    return None;
+            if file.precompiled.is_some() {
+                // Embedded: checked when the binary was built and by the test suite; compiled
+                // on first use.
+                let words = embedded_required_words(&source);
+                Pattern::Regex(RegexSignature::new(source, words))
+            } else {
+                match rules::compile_signature_regex(&source) {
+                    Ok(regex) => {
+                        let words = crate::literals::required_words(&source);
+                        Pattern::Regex(RegexSignature::new(source, words).with_compiled(regex))
+                    }
+                    Err(reason) => {
+                        problems.push(Problem::new(
+                            file,
+                            index.locate(&format!("{path}.regex")),
+                            format!("regex does not compile: {reason}"),
+                        ));
+                        return None;
+                    }
                 }
             }
         }

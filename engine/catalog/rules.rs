@@ -2,7 +2,10 @@
 
 use std::fmt;
 
+use std::sync::OnceLock;
+
 use indexmap::IndexMap;
+use regex::Regex;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -95,7 +98,117 @@ pub enum Pattern {
     /// A phrase, matched case- and whitespace-insensitively.
     Text(String),
     /// A regular expression over the paste as written.
-    Regex(regex::Regex),
+    Regex(RegexSignature),
+}
+
+/// A signature regex, compiled on first use: most pastes lack the words a given regex
+/// needs, and compiling every rule's regexes at each start would dominate the run time.
+#[derive(Debug, Clone)]
+pub struct RegexSignature {
+    source: String,
+    /// Folded words one of which every match contains; `None` when the regex must always run.
+    words: Option<Vec<String>>,
+    compiled: OnceLock<Result<Regex, String>>,
+}
+
+impl RegexSignature {
+    pub(crate) fn new(source: String, words: Option<Vec<String>>) -> RegexSignature {
+        RegexSignature {
+            source,
+            words,
+            compiled: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn with_compiled(mut self, regex: Regex) -> RegexSignature {
+        self.compiled = OnceLock::from(Ok(regex));
+        self
+    }
+
+    /// The regex as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Folded words one of which every match contains, when known.
+    pub fn required_words(&self) -> Option<&[String]> {
+        self.words.as_deref()
+    }
+
+    /// The compiled regex, or why it does not compile.
+    pub fn regex(&self) -> Result<&Regex, &str> {
+        self.compiled
+            .get_or_init(|| compile_signature_regex(&self.source))
+            .as_ref()
+            .map_err(String::as_str)
+    }
+}
+
+/// Rewrites `\b`, `\B`, `\d`, `\w` and `\W` to their ASCII forms, inside and outside
+/// character classes; every other escape is kept as written.
+fn ascii_classes(source: &str) -> String {
+    let mut out = String::with_capacity(source.len() + 16);
+    let mut chars = source.chars();
+    let mut class_depth = 0usize;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let replacement = match (next, class_depth > 0) {
+                    ('b', false) => Some("(?-u:\\b)"),
+                    ('B', false) => Some("(?-u:\\B)"),
+                    ('d', false) => Some("[0-9]"),
+                    ('d', true) => Some("0-9"),
+                    ('w', false) => Some("[0-9A-Za-z_]"),
+                    ('w', true) => Some("0-9A-Za-z_"),
+                    ('W', false) => Some("[^0-9A-Za-z_]"),
+                    _ => None,
+                };
+                match replacement {
+                    Some(text) => out.push_str(text),
+                    None => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+            }
+            '[' => {
+                class_depth += 1;
+                out.push(c);
+            }
+            ']' if class_depth > 0 => {
+                class_depth -= 1;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// Compiles a signature regex with the size limit every rule regex gets. `\b`, `\B`, `\d`
+/// and `\w` are read as ASCII classes, as JavaScript reads them, so the browser's matcher and
+/// this one agree (and the regex compiles several times faster).
+pub(crate) fn compile_signature_regex(source: &str) -> Result<Regex, String> {
+    regex::RegexBuilder::new(&ascii_classes(source))
+        .size_limit(REGEX_SIZE_LIMIT)
+        .build()
+        .map_err(|error| {
+            let detail = error.to_string();
+            let last = detail
+                .lines()
+                .last()
+                .unwrap_or("invalid")
+                .trim()
+                .to_string();
+            last.trim_start_matches("error: ").to_string()
+        })
 }
 
 impl Signature {
@@ -208,5 +321,26 @@ impl<'de> Deserialize<'de> for Example {
         }
 
         deserializer.deserialize_any(ExampleVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classes_become_ascii_outside_and_inside_brackets() {
+        assert_eq!(
+            ascii_classes(r"\bx\d+[\w-]"),
+            r"(?-u:\b)x[0-9]+[0-9A-Za-z_-]"
+        );
+        assert_eq!(ascii_classes(r"a\\b\.c"), r"a\\b\.c");
+        assert!(
+            compile_signature_regex(r"(?i)\bfunction\b")
+                .unwrap()
+                .is_match("The FUNCTION requested")
+        );
+        // As in JavaScript, a non-ASCII letter is not a word character for `\b`.
+        assert!(compile_signature_regex(r"\bx\b").unwrap().is_match("éxé"));
     }
 }

@@ -90,3 +90,41 @@ fn embedded_json_and_yaml_forms_agree() {
         assert_eq!(a.steps.len(), b.steps.len());
     }
 }
+
+#[test]
+fn every_embedded_regex_compiles_and_its_required_words_never_hide_a_match() {
+    // Embedded regexes are compiled on first use, and skipped when none of their required
+    // words is in the paste: check both against every example and counter-example.
+    let knowledge = Knowledge::embedded();
+    for rule in &knowledge.rules {
+        for signature in &rule.signatures {
+            let rdp_doctor::catalog::Pattern::Regex(regex) = &signature.pattern else {
+                continue;
+            };
+            let compiled = regex.regex().unwrap_or_else(|e| {
+                panic!(
+                    "rule {}: /{}/ does not compile: {e}",
+                    rule.id,
+                    regex.as_str()
+                )
+            });
+            let Some(words) = regex.required_words() else {
+                continue;
+            };
+            for other in &knowledge.rules {
+                for example in other.examples.iter().chain(&other.counter_examples) {
+                    if compiled.is_match(&example.text) {
+                        let folded = rdp_doctor::extract::fold(&example.text);
+                        assert!(
+                            words.iter().any(|w| folded.contains(w.as_str())),
+                            "rule {}: /{}/ matches an example of {} but none of {words:?} is in it",
+                            rule.id,
+                            regex.as_str(),
+                            other.id
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
