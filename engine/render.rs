@@ -296,6 +296,9 @@ pub fn render_markdown(report: &Report) -> Result<String, minijinja::Error> {
         env.set_syntax(syntax);
     }
     env.add_filter("family_label", family_label);
+    env.add_filter("command_label", |kind: String| {
+        command_label(&kind).to_string()
+    });
     let template = embedded_site_file("report/diagnosis.md.j2").unwrap_or_default();
     env.render_str(
         template,
