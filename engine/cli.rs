@@ -48,6 +48,37 @@ pub enum Command {
     /// Work with the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
+    /// Work with the error-code catalog.
+    #[command(subcommand)]
+    Catalog(CatalogCommand),
+}
+
+/// `catalog` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// List catalog entries with family, code, symbol and name.
+    List {
+        /// Only entries of this family (`disconnect_reason`, or its prefix `disconnect`).
+        #[arg(long, value_parser = parse_family)]
+        family: Option<Family>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Per family: how many codes the catalog defines, how many a rule explains, and how many
+    /// of those rules have examples and counter-examples.
+    Coverage {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+}
+
+fn parse_family(text: &str) -> Result<Family, String> {
+    Family::from_prefix(text).ok_or_else(|| {
+        let names: Vec<&str> = Family::ALL.iter().map(|f| f.as_str()).collect();
+        format!("unknown family; one of: {}", names.join(", "))
+    })
 }
 
 /// Arguments of `diagnose`.
@@ -155,6 +186,10 @@ pub fn run() -> ExitCode {
             }
         }
         Command::Rules(RulesCommand::Patterns) => print_patterns(&knowledge),
+        Command::Catalog(CatalogCommand::List { family, format }) => {
+            list_catalog(&knowledge, *family, *format)
+        }
+        Command::Catalog(CatalogCommand::Coverage { format }) => coverage(&knowledge, *format),
     };
     ExitCode::from(code)
 }
@@ -570,6 +605,157 @@ fn print_patterns(knowledge: &Knowledge) -> u8 {
                 out.push_str(&pattern);
                 out.push('\n');
             }
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    EXIT_DIAGNOSED
+}
+
+#[derive(Serialize)]
+struct EntryRow<'a> {
+    family: &'a str,
+    code: String,
+    symbol: Option<&'a str>,
+    name: &'a str,
+    languages: Vec<&'a str>,
+    origin: String,
+}
+
+fn list_catalog(knowledge: &Knowledge, family: Option<Family>, format: ListFormat) -> u8 {
+    let rows: Vec<EntryRow> = knowledge
+        .catalog
+        .entries()
+        .iter()
+        .filter(|e| family.is_none_or(|f| e.family == f))
+        .map(|e| EntryRow {
+            family: e.family.as_str(),
+            code: e.display_code(),
+            symbol: e.symbol.as_deref(),
+            name: &e.name,
+            languages: e.messages.keys().map(String::as_str).collect(),
+            origin: e.origin.to_string(),
+        })
+        .collect();
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text => {
+            use std::fmt::Write as _;
+            for row in &rows {
+                let _ = writeln!(
+                    out,
+                    "{:<18} {:<12} {:<48} {}",
+                    row.family,
+                    row.code,
+                    row.symbol.unwrap_or("-"),
+                    row.name
+                );
+            }
+            let _ = writeln!(out, "{} entries", rows.len());
+        }
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    EXIT_DIAGNOSED
+}
+
+/// Coverage of one family by the rules.
+#[derive(Debug, Serialize)]
+pub struct FamilyCoverage {
+    /// The family.
+    pub family: String,
+    /// Entries the catalog defines in it.
+    pub codes: usize,
+    /// Of those, the ones some rule explains (names in `codes`).
+    pub explained: usize,
+    /// Rules that explain a code of this family.
+    pub rules: usize,
+    /// Of those, the rules with at least one example and one counter-example.
+    pub tested_rules: usize,
+}
+
+/// Per family: codes, codes a rule explains, rules, rules with tests.
+pub fn family_coverage(knowledge: &Knowledge) -> Vec<FamilyCoverage> {
+    Family::ALL
+        .iter()
+        .map(|&family| {
+            let entries: Vec<&CatalogEntry> = knowledge
+                .catalog
+                .entries()
+                .iter()
+                .filter(|e| e.family == family)
+                .collect();
+            let explains = |rule: &crate::catalog::Rule, code: Code| {
+                rule.codes
+                    .iter()
+                    .any(|c| c.code == code && c.family.is_none_or(|f| f == family))
+            };
+            let explained = entries
+                .iter()
+                .filter(|e| {
+                    e.code
+                        .is_some_and(|code| knowledge.rules.iter().any(|r| explains(r, code)))
+                })
+                .count();
+            let rules: Vec<&crate::catalog::Rule> = knowledge
+                .rules
+                .iter()
+                .filter(|r| {
+                    entries
+                        .iter()
+                        .any(|e| e.code.is_some_and(|code| explains(r, code)))
+                })
+                .collect();
+            FamilyCoverage {
+                family: family.as_str().to_string(),
+                codes: entries.len(),
+                explained,
+                rules: rules.len(),
+                tested_rules: rules
+                    .iter()
+                    .filter(|r| !r.examples.is_empty() && !r.counter_examples.is_empty())
+                    .count(),
+            }
+        })
+        .collect()
+}
+
+fn coverage(knowledge: &Knowledge, format: ListFormat) -> u8 {
+    let rows = family_coverage(knowledge);
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(&rows).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text => {
+            use std::fmt::Write as _;
+            let _ = writeln!(
+                out,
+                "{:<20} {:>6} {:>10} {:>6} {:>13}",
+                "family", "codes", "explained", "rules", "rules tested"
+            );
+            for row in &rows {
+                let _ = writeln!(
+                    out,
+                    "{:<20} {:>6} {:>10} {:>6} {:>13}",
+                    row.family, row.codes, row.explained, row.rules, row.tested_rules
+                );
+            }
+            let tested = knowledge
+                .rules
+                .iter()
+                .filter(|r| !r.examples.is_empty() && !r.counter_examples.is_empty())
+                .count();
+            let _ = writeln!(
+                out,
+                "{} catalog entries; {} rules, {} with examples and counter-examples",
+                knowledge.catalog.entries().len(),
+                knowledge.rules.len(),
+                tested
+            );
         }
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());

@@ -3,6 +3,7 @@
 mod cli;
 mod extract;
 mod golden;
+mod knowledge;
 mod rules;
 
 use std::path::{Path, PathBuf};
