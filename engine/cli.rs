@@ -593,6 +593,15 @@ fn print_patterns(knowledge: &Knowledge) -> u8 {
             let pattern = match &signature.pattern {
                 Pattern::Text(text) => Some(crate::matcher::text_to_ere(text)),
                 Pattern::Regex(regex) => crate::matcher::regex_to_ere(regex.as_str()),
+                Pattern::Message(key) => knowledge.catalog.by_key(key).map(|entry| {
+                    entry
+                        .messages
+                        .values()
+                        .flatten()
+                        .map(|m| crate::matcher::text_to_ere(&m.replace("{host}", " ")))
+                        .collect::<Vec<_>>()
+                        .join("|")
+                }),
                 Pattern::Codes(codes) => Some(
                     codes
                         .iter()

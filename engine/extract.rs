@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
-use std::sync::{LazyLock, OnceLock};
+use std::sync::LazyLock;
 
 use aho_corasick::AhoCorasick;
 use regex::Regex;
@@ -16,6 +16,7 @@ use serde::Serialize;
 
 use crate::catalog::{Catalog, CatalogEntry, Code, Family, Knowledge, LabelKind};
 use crate::literals::fold_char;
+use crate::search::ApproximatePhrases;
 
 /// How many spans are kept per finding; the count of occurrences is kept in full.
 const MAX_SPANS: usize = 8;
@@ -177,6 +178,10 @@ pub struct FoundHost {
 pub struct FoundMessage {
     /// The catalog entry's key (`other:identity-warning`, `disconnect:0x904`).
     pub key: String,
+    /// The entry's family.
+    pub family: Family,
+    /// The entry's code, for entries that have one.
+    pub code: Option<Code>,
     /// The entry's name.
     pub name: String,
     /// The language of the message that matched.
@@ -293,61 +298,6 @@ pub fn fold(text: &str) -> String {
     Folded::new(text).text
 }
 
-/// A set of phrases found anywhere in a text, overlaps included. Short texts (a pasted dialog)
-/// are searched phrase by phrase, which costs less than building an automaton; long texts
-/// (logs) build one Aho-Corasick automaton, once.
-#[derive(Debug)]
-pub struct PhraseSet {
-    phrases: Vec<String>,
-    automaton: OnceLock<Option<AhoCorasick>>,
-}
-
-/// Texts up to this many bytes are searched phrase by phrase.
-const SHORT_TEXT: usize = 32 * 1024;
-
-impl PhraseSet {
-    /// A set of `phrases`; a phrase's id is its index.
-    pub fn new(phrases: Vec<String>) -> PhraseSet {
-        PhraseSet {
-            phrases,
-            automaton: OnceLock::new(),
-        }
-    }
-
-    /// The number of phrases.
-    pub fn len(&self) -> usize {
-        self.phrases.len()
-    }
-
-    /// True when the set holds no phrase.
-    pub fn is_empty(&self) -> bool {
-        self.phrases.is_empty()
-    }
-
-    /// Calls `visit` with (phrase id, byte range) for every occurrence of every phrase.
-    pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
-        if text.len() <= SHORT_TEXT {
-            for (id, phrase) in self.phrases.iter().enumerate() {
-                if phrase.is_empty() {
-                    continue;
-                }
-                for (at, _) in text.match_indices(phrase.as_str()) {
-                    visit(id, at..at + phrase.len());
-                }
-            }
-            return;
-        }
-        let automaton = self
-            .automaton
-            .get_or_init(|| AhoCorasick::new(&self.phrases).ok());
-        if let Some(automaton) = automaton {
-            for m in automaton.find_overlapping_iter(text) {
-                visit(m.pattern().as_usize(), m.range());
-            }
-        }
-    }
-}
-
 fn is_invisible(c: char) -> bool {
     matches!(
         c,
@@ -412,10 +362,14 @@ pub struct Extractor<'k> {
     messages: Option<MessageIndex>,
 }
 
+/// The catalog's message texts, split into fragments. A message is recognised when at least
+/// half of its text is found, or one long fragment that no other entry shares.
 struct MessageIndex {
-    phrases: PhraseSet,
+    phrases: ApproximatePhrases,
     /// For each pattern: entry index, message number, fragment length in chars.
     fragments: Vec<(usize, usize, usize)>,
+    /// For each pattern: whether it alone identifies its entry (long, and in no other entry).
+    telling: Vec<bool>,
     /// For each (entry, message): language and total length of its fragments.
     messages: HashMap<(usize, usize), (String, usize)>,
 }
@@ -973,9 +927,30 @@ impl MessageIndex {
         if patterns.is_empty() {
             return None;
         }
+        // A long fragment that belongs to one entry only identifies it on its own.
+        let mut owners: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (pattern, &(entry, ..)) in patterns.iter().zip(&fragments) {
+            let entries = owners.entry(pattern.as_str()).or_default();
+            if !entries.contains(&entry) {
+                entries.push(entry);
+            }
+        }
+        let telling = patterns
+            .iter()
+            .map(|pattern| {
+                let length = pattern.chars().count();
+                let long = if pattern.chars().any(is_cjk) {
+                    length >= 12
+                } else {
+                    length >= 40
+                };
+                long && owners[pattern.as_str()].len() == 1
+            })
+            .collect();
         Some(MessageIndex {
-            phrases: PhraseSet::new(patterns),
+            phrases: ApproximatePhrases::new(&patterns),
             fragments,
+            telling,
             messages,
         })
     }
@@ -998,12 +973,15 @@ impl MessageIndex {
             };
             let matched: usize = patterns.iter().map(|&p| self.fragments[p].2).sum();
             let coverage = matched as f64 / *total as f64;
-            if coverage < 0.5 {
+            let telling = patterns.iter().any(|&p| self.telling[p]);
+            if coverage < 0.5 && !telling {
                 continue;
             }
             let entry: &CatalogEntry = &catalog.entries()[entry_index];
             let candidate = FoundMessage {
                 key: entry.key(),
+                family: entry.family,
+                code: entry.code,
                 name: entry.name.clone(),
                 lang: lang.clone(),
                 coverage: (coverage * 100.0).round() / 100.0,
@@ -1037,10 +1015,14 @@ fn message_fragments(message: &str) -> Vec<String> {
     let mut out = Vec::new();
     for part in message.split("{host}") {
         let folded = fold(part);
-        for sentence in folded.split_inclusive(['.', '。', '!', '?', '\n']) {
+        // Sentences, clauses after a colon, and items of "1) ... 2) ..." lists.
+        let clauses = folded
+            .split_inclusive(['.', '。', '!', '?', '\n', ':', ';', '；'])
+            .flat_map(split_list_items);
+        for sentence in clauses {
             let sentence = sentence
                 .trim()
-                .trim_matches(|c: char| c == '"' || c == '\'' || c == '.' || c == '。')
+                .trim_matches(|c: char| "\"'.。:;；".contains(c))
                 .trim();
             let length = sentence.chars().count();
             let cjk = sentence.chars().any(is_cjk);
@@ -1051,6 +1033,26 @@ fn message_fragments(message: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// Splits "reasons 1) a 2) b" into "reasons", "a", "b".
+fn split_list_items(text: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(at) = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            c.is_ascii_digit()
+                && rest[i + 1..].starts_with(") ")
+                && (i == 0 || rest[..i].ends_with(' '))
+        })
+        .map(|(i, _)| i)
+    {
+        parts.push(&rest[..at]);
+        rest = &rest[at + 2..];
+    }
+    parts.push(rest);
+    parts
 }
 
 #[cfg(test)]
@@ -1084,6 +1086,21 @@ mod tests {
                 "remote desktop can't find the computer",
                 "this might mean that",
                 "does not belong to the specified network"
+            ]
+        );
+    }
+
+    #[test]
+    fn message_fragments_split_lists_and_clauses() {
+        let fragments = message_fragments(
+            "Remote Desktop can't connect to the remote computer for one of these reasons:  1) Remote access to the server is not enabled 2) The remote computer is turned off",
+        );
+        assert_eq!(
+            fragments,
+            vec![
+                "remote desktop can't connect to the remote computer for one of these reasons",
+                "remote access to the server is not enabled",
+                "the remote computer is turned off"
             ]
         );
     }

@@ -13,4 +13,5 @@ pub mod extract;
 pub mod literals;
 pub mod matcher;
 pub mod render;
+pub mod search;
 pub mod yaml;

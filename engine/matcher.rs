@@ -12,7 +12,8 @@ use std::collections::HashMap;
 use serde::Serialize;
 
 use crate::catalog::{CodeRef, Knowledge, Pattern, Rule};
-use crate::extract::{Extraction, Extractor, FoundCode, PhraseSet, Span, fold};
+use crate::extract::{Extraction, Extractor, FoundCode, Span, fold};
+use crate::search::{ApproximatePhrases, PhraseSet};
 
 /// How many places are kept per matched signature.
 const MAX_SPANS: usize = 8;
@@ -78,6 +79,8 @@ pub fn confidence(raw: f64) -> f64 {
 pub struct Matcher<'k> {
     knowledge: &'k Knowledge,
     texts: PhraseSet,
+    /// The same phrases, matched with a typo or two where no exact match exists.
+    approximate: ApproximatePhrases,
     /// For each text pattern: the (rule, signature) pairs that use it.
     text_owners: Vec<Vec<(usize, usize)>>,
     /// The required words of every regex signature, to skip regexes that cannot match.
@@ -105,6 +108,7 @@ impl<'k> Matcher<'k> {
                 }
             }
         }
+        let approximate = ApproximatePhrases::new(&patterns);
         let texts = PhraseSet::new(patterns);
         let mut words: Vec<String> = Vec::new();
         let mut regex_words = HashMap::new();
@@ -133,6 +137,7 @@ impl<'k> Matcher<'k> {
         Matcher {
             knowledge,
             texts,
+            approximate,
             text_owners,
             words,
             regex_words,
@@ -156,9 +161,20 @@ impl<'k> Matcher<'k> {
         for (r, rule) in rules.iter().enumerate() {
             let mut evidence = Vec::new();
             for (s, signature) in rule.signatures.iter().enumerate() {
+                let mut description = signature.describe();
                 let spans = match &signature.pattern {
-                    Pattern::Codes(codes) => match_codes(codes, &extraction.codes),
-                    Pattern::Text(_) => text_hits.get(&(r, s)).cloned(),
+                    Pattern::Codes(codes) => match_codes(codes, extraction),
+                    Pattern::Text(_) => text_hits.get(&(r, s)).map(|(spans, approximate)| {
+                        if *approximate {
+                            description.push_str(" (approximately)");
+                        }
+                        spans.clone()
+                    }),
+                    Pattern::Message(key) => extraction
+                        .messages
+                        .iter()
+                        .find(|m| &m.key == key)
+                        .map(|m| m.spans.clone()),
                     Pattern::Regex(regex) => {
                         let possible = self
                             .regex_words
@@ -180,7 +196,7 @@ impl<'k> Matcher<'k> {
                 if let Some(spans) = spans {
                     evidence.push(Evidence {
                         signature: s,
-                        description: signature.describe(),
+                        description,
                         weight: signature.weight,
                         spans,
                     });
@@ -205,12 +221,31 @@ impl<'k> Matcher<'k> {
         candidates
     }
 
-    fn text_hits(&self, extraction: &Extraction, text: &str) -> HashMap<(usize, usize), Vec<Span>> {
-        let mut hits: HashMap<(usize, usize), Vec<Span>> = HashMap::new();
+    /// Where each text signature occurs: exactly, or else approximately (`true`).
+    fn text_hits(
+        &self,
+        extraction: &Extraction,
+        text: &str,
+    ) -> HashMap<(usize, usize), (Vec<Span>, bool)> {
+        let mut hits: HashMap<(usize, usize), (Vec<Span>, bool)> = HashMap::new();
         let folded = &extraction.folded;
+        let mut exact = vec![false; self.text_owners.len()];
         self.texts.visit(&folded.text, |id, range| {
+            exact[id] = true;
             for &owner in &self.text_owners[id] {
-                let spans = hits.entry(owner).or_default();
+                let (spans, _) = hits.entry(owner).or_default();
+                if spans.len() < MAX_SPANS {
+                    spans.push(folded.original_span(range.clone(), text));
+                }
+            }
+        });
+        self.approximate.visit(&folded.text, |id, range| {
+            if exact[id] {
+                return;
+            }
+            for &owner in &self.text_owners[id] {
+                let (spans, approximate) = hits.entry(owner).or_default();
+                *approximate = true;
                 if spans.len() < MAX_SPANS {
                     spans.push(folded.original_span(range.clone(), text));
                 }
@@ -220,17 +255,29 @@ impl<'k> Matcher<'k> {
     }
 }
 
-/// The spans of every code of a signature, or `None` when one is missing.
-fn match_codes(codes: &[CodeRef], found: &[FoundCode]) -> Option<Vec<Span>> {
+/// The spans of every code of a signature, or `None` when one is missing. A code also counts
+/// as present when the paste shows its catalog message without the number (a dialog pasted
+/// without its details, or in another language).
+fn match_codes(codes: &[CodeRef], extraction: &Extraction) -> Option<Vec<Span>> {
     let mut spans = Vec::new();
     for code_ref in codes {
-        let hit = found.iter().find(|f| {
+        let found = extraction.codes.iter().find(|f: &&FoundCode| {
             f.code == code_ref.code
                 && code_ref
                     .family
                     .is_none_or(|family| f.readings.contains(&family))
-        })?;
-        spans.extend(hit.spans.first().copied());
+        });
+        let span = match found {
+            Some(found) => found.spans.first().copied(),
+            None => {
+                let message = extraction.messages.iter().find(|m| {
+                    m.code == Some(code_ref.code)
+                        && code_ref.family.is_none_or(|family| m.family == family)
+                })?;
+                message.spans.first().copied()
+            }
+        };
+        spans.extend(span);
     }
     Some(spans)
 }

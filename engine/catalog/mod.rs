@@ -430,6 +430,26 @@ impl Knowledge {
                         Pattern::Codes(codes) => codes.as_slice(),
                         _ => &[],
                     }));
+            for signature in &rule.signatures {
+                if let Pattern::Message(key) = &signature.pattern {
+                    if self.catalog.by_key(key).is_none() {
+                        problems.push(Problem {
+                            file: rule.origin.to_string(),
+                            line: None,
+                            column: None,
+                            message: format!(
+                                "rule `{}` names message `{key}`, which the catalog does not define",
+                                rule.id
+                            ),
+                            hint: Some(
+                                "use a catalog key such as `other:identity-warning` or `disconnect:0x204`"
+                                    .into(),
+                            ),
+                            source_line: None,
+                        });
+                    }
+                }
+            }
             for code_ref in named {
                 let known = match code_ref.family {
                     Some(family) => self.catalog.defines(family, code_ref.code),
@@ -614,8 +634,14 @@ fn validate_signature(
             "weight must be a non-zero number",
         ));
     }
-    let pattern = match (signature.codes, signature.text, signature.regex) {
-        (Some(texts), None, None) => {
+    let pattern = match (
+        signature.codes,
+        signature.text,
+        signature.regex,
+        signature.message,
+    ) {
+        (None, None, None, Some(key)) => Pattern::Message(key.trim().to_string()),
+        (Some(texts), None, None, None) => {
             if texts.is_empty() {
                 problems.push(Problem::new(
                     file,
@@ -637,7 +663,7 @@ fn validate_signature(
             }
             Pattern::Codes(codes)
         }
-        (None, Some(text), None) => {
+        (None, Some(text), None, None) => {
             if text.trim().chars().count() < 3 {
                 problems.push(Problem::new(
                     file,
@@ -648,7 +674,7 @@ fn validate_signature(
             }
             Pattern::Text(text)
         }
-        (None, None, Some(source)) => {
+        (None, None, Some(source), None) => {
             if file.precompiled.is_some() {
                 // Embedded: checked when the binary was built and by the test suite; compiled
                 // on first use.
@@ -675,7 +701,7 @@ fn validate_signature(
             problems.push(Problem::new(
                 file,
                 index.locate(path),
-                "a signature has exactly one of `codes`, `text` or `regex`",
+                "a signature has exactly one of `codes`, `text`, `regex` or `message`",
             ));
             return None;
         }

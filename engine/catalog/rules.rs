@@ -44,6 +44,7 @@ pub(crate) struct SignatureFile {
     pub codes: Option<Vec<String>>,
     pub text: Option<String>,
     pub regex: Option<String>,
+    pub message: Option<String>,
     pub lang: Option<String>,
     pub weight: f64,
 }
@@ -99,6 +100,9 @@ pub enum Pattern {
     Text(String),
     /// A regular expression over the paste as written.
     Regex(RegexSignature),
+    /// A catalog message, recognised in any language the catalog knows, typos tolerated:
+    /// the catalog key of its entry (`other:identity-warning`, `disconnect:0x204`).
+    Message(String),
 }
 
 /// A signature regex, compiled on first use: most pastes lack the words a given regex
@@ -225,6 +229,7 @@ impl Signature {
             ),
             Pattern::Text(text) => format!("text \"{text}\""),
             Pattern::Regex(regex) => format!("regex /{}/", regex.as_str()),
+            Pattern::Message(key) => format!("message {key}"),
         }
     }
 }

@@ -378,3 +378,46 @@ fn rules_patterns_exports_every_signature_for_grep() {
         .sum();
     assert_eq!(count, signatures);
 }
+
+#[test]
+fn a_code_signature_also_fires_on_its_dialog_text_and_message_signatures_work() {
+    let dir = super::fixture("rules/message-signature");
+    let run = |paste: &str| {
+        let output = rdp_doctor(
+            &[
+                "--rules",
+                dir.to_str().unwrap(),
+                "diagnose",
+                "--format",
+                "json",
+                paste,
+            ],
+            None,
+        );
+        assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+        json(&output)
+    };
+    let typo = run(
+        "Remote Desktop can't conect to the remote computer for one of these reasons: 1) Remote access to the server is not enabled 2) The remote computer is turned off",
+    );
+    let team = typo["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "team-port-closed")
+        .expect("the rule fires on the dialog text");
+    assert!(
+        team["evidence"][0]
+            .as_str()
+            .unwrap()
+            .contains("codes disconnect:0x204")
+    );
+    let warning = run(
+        "The identity of the remote computer cannot be verified. Do you want to connect anyway?",
+    );
+    let evidence = warning["diagnoses"].to_string();
+    assert!(
+        evidence.contains("message other:identity-warning"),
+        "{evidence}"
+    );
+}

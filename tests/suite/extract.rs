@@ -109,3 +109,24 @@ fn spellings_cover_eight_languages() {
         );
     }
 }
+
+#[test]
+fn a_dialog_without_its_code_and_with_a_typo_is_still_recognised() {
+    // The 0x204 dialog as users retype it: no code, list items on one line, "avilable".
+    // Source of the wording: https://github.com/sebaxakerhtc/rdpwrap.ini/issues/305
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    let text = "Remote Desktop can't connect to the remote computer for one of these reasons: 1) Remote access to the server is not enabled 2) The remote computer is turned off 3) The remote computer is not avilable on the network";
+    let extraction = extractor.extract(text);
+    assert!(extraction.codes.is_empty());
+    let keys: Vec<&str> = extraction.messages.iter().map(|m| m.key.as_str()).collect();
+    assert_eq!(keys, ["disconnect:0x204"]);
+}
+
+#[test]
+fn a_generic_sentence_alone_recognises_no_message() {
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    let extraction = extractor.extract("Please try connecting to the remote computer again.");
+    assert!(extraction.messages.is_empty(), "{:?}", extraction.messages);
+}

@@ -1,0 +1,254 @@
+//! Phrase search over folded text: exact, and tolerant of a typo or two.
+
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use aho_corasick::AhoCorasick;
+
+/// A set of phrases found anywhere in a text, overlaps included. Short texts (a pasted dialog)
+/// are searched phrase by phrase, which costs less than building an automaton; long texts
+/// (logs) build one Aho-Corasick automaton, once.
+#[derive(Debug)]
+pub struct PhraseSet {
+    phrases: Vec<String>,
+    automaton: OnceLock<Option<AhoCorasick>>,
+}
+
+/// Texts up to this many bytes are searched phrase by phrase.
+const SHORT_TEXT: usize = 32 * 1024;
+
+impl PhraseSet {
+    /// A set of `phrases`; a phrase's id is its index.
+    pub fn new(phrases: Vec<String>) -> PhraseSet {
+        PhraseSet {
+            phrases,
+            automaton: OnceLock::new(),
+        }
+    }
+
+    /// The number of phrases.
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    /// True when the set holds no phrase.
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
+    /// Calls `visit` with (phrase id, byte range) for every occurrence of every phrase.
+    pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
+        if text.len() <= SHORT_TEXT {
+            for (id, phrase) in self.phrases.iter().enumerate() {
+                if phrase.is_empty() {
+                    continue;
+                }
+                for (at, _) in text.match_indices(phrase.as_str()) {
+                    visit(id, at..at + phrase.len());
+                }
+            }
+            return;
+        }
+        let automaton = self
+            .automaton
+            .get_or_init(|| AhoCorasick::new(&self.phrases).ok());
+        if let Some(automaton) = automaton {
+            for m in automaton.find_overlapping_iter(text) {
+                visit(m.pattern().as_usize(), m.range());
+            }
+        }
+    }
+}
+
+/// Phrases found with up to one typo per ten characters (an insertion, deletion or
+/// substitution: "Remote Destop Gateway", "temporally"), for phrases of at least
+/// [`MIN_FUZZY_CHARS`] characters. By the pigeonhole principle a phrase with `k` edits keeps one
+/// of `k + 1` pieces intact, so only the places where a piece occurs exactly are verified.
+#[derive(Debug)]
+pub struct ApproximatePhrases {
+    phrases: Vec<Vec<char>>,
+    budgets: Vec<usize>,
+    pieces: PhraseSet,
+    /// For each piece: its phrase and its byte offset in the phrase.
+    piece_owner: Vec<(usize, usize)>,
+}
+
+/// Shorter phrases are only matched exactly.
+pub const MIN_FUZZY_CHARS: usize = 12;
+
+impl ApproximatePhrases {
+    /// Prepares `phrases` (already folded); ids are their indexes.
+    pub fn new(phrases: &[String]) -> ApproximatePhrases {
+        let mut pieces = Vec::new();
+        let mut piece_owner = Vec::new();
+        let mut budgets = Vec::new();
+        for (id, phrase) in phrases.iter().enumerate() {
+            let chars: Vec<(usize, char)> = phrase.char_indices().collect();
+            let budget = if chars.len() < MIN_FUZZY_CHARS {
+                0
+            } else {
+                (chars.len() / 10).clamp(1, 3)
+            };
+            budgets.push(budget);
+            if chars.is_empty() {
+                continue;
+            }
+            // A phrase too short for typos is its own single piece, matched exactly.
+            let count = budget + 1;
+            for k in 0..count {
+                let from = chars.len() * k / count;
+                let to = chars.len() * (k + 1) / count;
+                let start = chars[from].0;
+                let end = chars.get(to).map_or(phrase.len(), |(at, _)| *at);
+                pieces.push(phrase[start..end].to_string());
+                piece_owner.push((id, start));
+            }
+        }
+        ApproximatePhrases {
+            phrases: phrases.iter().map(|p| p.chars().collect()).collect(),
+            budgets,
+            pieces: PhraseSet::new(pieces),
+            piece_owner,
+        }
+    }
+
+    /// Calls `visit(phrase id, byte range)` for approximate occurrences of phrases in `text`
+    /// (exact ones included, and only exact ones for short phrases); each place is reported
+    /// once per phrase.
+    pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
+        let mut reported: Vec<(usize, usize)> = Vec::new();
+        self.pieces.visit(text, |piece, range| {
+            let (id, offset) = self.piece_owner[piece];
+            let budget = self.budgets[id];
+            let phrase = &self.phrases[id];
+            let anchor = range.start.saturating_sub(offset);
+            // The window the phrase could occupy, widened by the edit budget on both sides.
+            let window_start = back_chars(text, anchor, budget + 1);
+            let window_end = forward_chars(text, anchor, phrase.len() + budget + 1);
+            let Some(window) = text.get(window_start..window_end) else {
+                return;
+            };
+            if let Some((start, end)) = best_match(phrase, window, budget) {
+                let found = window_start + start..window_start + end;
+                if !reported.contains(&(id, found.start)) {
+                    reported.push((id, found.start));
+                    visit(id, found);
+                }
+            }
+        });
+    }
+}
+
+/// The byte offset `count` characters before `at` (or 0).
+fn back_chars(text: &str, at: usize, count: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    text[..at]
+        .char_indices()
+        .rev()
+        .nth(count.saturating_sub(1))
+        .map_or(0, |(i, _)| i)
+}
+
+/// The byte offset `count` characters after `at` (or the end).
+fn forward_chars(text: &str, at: usize, count: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    text[at..]
+        .char_indices()
+        .nth(count)
+        .map_or(text.len(), |(i, _)| at + i)
+}
+
+/// The substring of `window` closest to `phrase` within `budget` edits, as a byte range of
+/// `window` (Sellers' algorithm: edit distance with a free start and end in the window).
+fn best_match(phrase: &[char], window: &str, budget: usize) -> Option<(usize, usize)> {
+    let chars: Vec<(usize, char)> = window.char_indices().collect();
+    let n = chars.len();
+    // cost[j], start[j]: best edit distance of the phrase so far ending before window char j.
+    let mut cost: Vec<usize> = vec![0; n + 1];
+    let mut start: Vec<usize> = (0..=n).collect();
+    for (i, &p) in phrase.iter().enumerate() {
+        let mut next_cost = vec![i + 1; n + 1];
+        let mut next_start = vec![0; n + 1];
+        for j in 1..=n {
+            let substitute = cost[j - 1] + usize::from(chars[j - 1].1 != p);
+            let delete = cost[j] + 1;
+            let insert = next_cost[j - 1] + 1;
+            let (best, from) = if substitute <= delete && substitute <= insert {
+                (substitute, start[j - 1])
+            } else if delete <= insert {
+                (delete, start[j])
+            } else {
+                (insert, next_start[j - 1])
+            };
+            next_cost[j] = best;
+            next_start[j] = from;
+        }
+        next_cost[0] = i + 1;
+        next_start[0] = 0;
+        cost = next_cost;
+        start = next_start;
+    }
+    let (end, distance) = cost
+        .iter()
+        .enumerate()
+        .skip(1)
+        .min_by_key(|(j, d)| (**d, *j))?;
+    if *distance > budget {
+        return None;
+    }
+    let begin = start[end];
+    let byte = |j: usize| chars.get(j).map_or(window.len(), |(at, _)| *at);
+    Some((byte(begin), byte(end)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn find(phrase: &str, text: &str) -> Vec<String> {
+        let set = ApproximatePhrases::new(&[phrase.to_string()]);
+        let mut out = Vec::new();
+        set.visit(text, |_, range| out.push(text[range].to_string()));
+        out
+    }
+
+    #[test]
+    fn typos_within_the_budget_are_found() {
+        let phrase = "remote desktop gateway server";
+        assert_eq!(
+            find(phrase, "the remote destop gateway server is down"),
+            ["remote destop gateway server"]
+        );
+        assert_eq!(
+            find(phrase, "a remote desktop gateway server"),
+            ["remote desktop gateway server"]
+        );
+        assert_eq!(
+            find(phrase, "x remote deskstop gateway servr y"),
+            ["remote deskstop gateway servr"]
+        );
+        assert!(find(phrase, "remote access server gateway").is_empty());
+        assert!(find("short phrase", "shirt phrose").is_empty());
+    }
+
+    #[test]
+    fn phrases_at_the_edges_and_in_other_scripts() {
+        assert_eq!(
+            find("temporarily unavailable", "temporally unavailable"),
+            ["temporally unavailable"]
+        );
+        assert_eq!(
+            find(
+                "要求された関数はサポートされていません",
+                "要求された関数はサポートされていませ"
+            ),
+            ["要求された関数はサポートされていませ"]
+        );
+    }
+}
