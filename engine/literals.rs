@@ -22,6 +22,33 @@ pub fn fold_char(c: char) -> impl Iterator<Item = char> {
     mapped.to_lowercase()
 }
 
+/// True for the CJK scripts, where a paste may or may not put spaces between words.
+pub fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3000..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xFF00..=0xFFEF)
+}
+
+/// Folds a phrase: every character folded, whitespace runs made one space, and no space
+/// between two CJK characters (as "エラー コード" and "エラーコード" are the same label).
+pub fn fold_phrase(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    let mut previous: Option<char> = None;
+    for c in text.chars() {
+        if c.is_whitespace() {
+            pending_space = true;
+            continue;
+        }
+        if pending_space && !out.is_empty() && !(previous.is_some_and(is_cjk) && is_cjk(c)) {
+            out.push(' ');
+        }
+        pending_space = false;
+        out.extend(fold_char(c));
+        previous = Some(c);
+    }
+    out
+}
+
 /// Words one of which every match of `source` begins with, folded; `None` when no such
 /// short list exists (the regex must then always run). A paste whose folded text contains
 /// none of them cannot match.
@@ -40,12 +67,11 @@ pub fn required_words(source: &str) -> Option<Vec<String>> {
     let mut words: Vec<String> = Vec::new();
     for literal in literals {
         let text = std::str::from_utf8(literal.as_bytes()).ok()?;
-        // Whitespace in a paste may be folded differently; keep the longest word-run.
-        let piece = text.split_whitespace().max_by_key(|p| p.chars().count())?;
-        if piece.chars().count() < 3 {
+        // The whole literal must occur, folded the way the paste is folded.
+        let folded = fold_phrase(text.trim());
+        if folded.chars().count() < 3 {
             return None;
         }
-        let folded: String = piece.chars().flat_map(fold_char).collect();
         if !words.contains(&folded) {
             words.push(folded);
         }

@@ -174,12 +174,18 @@ pub fn build_report(
     for candidate in candidates {
         let rule = &knowledge.rules[candidate.rule];
         let errors = RefCell::new(Vec::new());
-        let render_with = |template: &str, vars: &Value| match env.render_str(template, vars) {
-            Ok(rendered) => rendered,
-            Err(error) => {
-                let message = format!("rule `{}` has a template error: {error}", rule.id);
-                errors.borrow_mut().push(message);
-                template.to_string()
+        let render_with = |template: &str, vars: &Value| {
+            // Most texts hold no template syntax; they need no parsing.
+            if !template.contains("{{") && !template.contains("{%") && !template.contains("{#") {
+                return template.to_string();
+            }
+            match env.render_str(template, vars) {
+                Ok(rendered) => rendered,
+                Err(error) => {
+                    let message = format!("rule `{}` has a template error: {error}", rule.id);
+                    errors.borrow_mut().push(message);
+                    template.to_string()
+                }
             }
         };
         let render = |template: &str| render_with(template, &vars);
@@ -512,7 +518,9 @@ pub fn command_label(kind: &str) -> &str {
 
 fn push_wrapped(out: &mut String, line: &str, width: usize, hang: usize) {
     let indent = " ".repeat(hang);
-    let options = textwrap::Options::new(width).subsequent_indent(&indent);
+    let options = textwrap::Options::new(width)
+        .subsequent_indent(&indent)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
     for wrapped in textwrap::wrap(line, options) {
         out.push_str(&wrapped);
         out.push('\n');
@@ -523,7 +531,8 @@ fn push_paragraph(out: &mut String, text: &str, width: usize, first: &str, rest:
     let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let options = textwrap::Options::new(width)
         .initial_indent(first)
-        .subsequent_indent(rest);
+        .subsequent_indent(rest)
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
     for wrapped in textwrap::wrap(&joined, options) {
         out.push_str(&wrapped);
         out.push('\n');

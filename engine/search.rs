@@ -1,5 +1,6 @@
 //! Phrase search over folded text: exact, and tolerant of a typo or two.
 
+use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -66,6 +67,7 @@ impl PhraseSet {
 /// of `k + 1` pieces intact, so only the places where a piece occurs exactly are verified.
 #[derive(Debug)]
 pub struct ApproximatePhrases {
+    texts: Vec<String>,
     phrases: Vec<Vec<char>>,
     budgets: Vec<usize>,
     pieces: PhraseSet,
@@ -105,6 +107,7 @@ impl ApproximatePhrases {
             }
         }
         ApproximatePhrases {
+            texts: phrases.to_vec(),
             phrases: phrases.iter().map(|p| p.chars().collect()).collect(),
             budgets,
             pieces: PhraseSet::new(pieces),
@@ -117,11 +120,28 @@ impl ApproximatePhrases {
     /// once per phrase.
     pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
         let mut reported: Vec<(usize, usize)> = Vec::new();
+        let mut verified: HashSet<(usize, usize)> = HashSet::new();
         self.pieces.visit(text, |piece, range| {
             let (id, offset) = self.piece_owner[piece];
             let budget = self.budgets[id];
             let phrase = &self.phrases[id];
             let anchor = range.start.saturating_sub(offset);
+            // Every intact piece of one occurrence points at the same place: verify it once.
+            if !verified.insert((id, anchor)) {
+                return;
+            }
+            // Most occurrences are exact: no need for the edit distance then.
+            let exact = &self.texts[id];
+            if text
+                .get(anchor..)
+                .is_some_and(|rest| rest.starts_with(exact.as_str()))
+            {
+                if !reported.contains(&(id, anchor)) {
+                    reported.push((id, anchor));
+                    visit(id, anchor..anchor + exact.len());
+                }
+                return;
+            }
             // The window the phrase could occupy, widened by the edit budget on both sides.
             let window_start = back_chars(text, anchor, budget + 1);
             let window_end = forward_chars(text, anchor, phrase.len() + budget + 1);
