@@ -146,7 +146,7 @@ pub enum RulesCommand {
     Test {
         /// Only the examples of these rules (all rules still compete in the ranking).
         #[arg(value_name = "RULE")]
-        rules: Vec<String>,
+        ids: Vec<String>,
     },
     /// Print every signature as an extended regular expression for `grep -E -i -f`.
     Patterns,
@@ -177,8 +177,8 @@ pub fn run() -> ExitCode {
         Command::Rules(RulesCommand::List { category, format }) => {
             list_rules(&knowledge, *category, *format)
         }
-        Command::Rules(RulesCommand::Test { rules }) => {
-            let code = test_rules(&knowledge, rules);
+        Command::Rules(RulesCommand::Test { ids }) => {
+            let code = test_rules(&knowledge, ids);
             if knowledge.problems.is_empty() {
                 code
             } else {

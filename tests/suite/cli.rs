@@ -421,3 +421,11 @@ fn a_code_signature_also_fires_on_its_dialog_text_and_message_signatures_work() 
         "{evidence}"
     );
 }
+
+#[test]
+fn rules_test_takes_rule_ids() {
+    // Regression: a positional `rules` clashed with the global `--rules` option (clap panic).
+    let output = rdp_doctor(&["rules", "test", "client-outdated"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!stderr(&output).contains("panicked"));
+}
