@@ -78,6 +78,13 @@ pub struct ApproximatePhrases {
 /// Shorter phrases are only matched exactly.
 pub const MIN_FUZZY_CHARS: usize = 12;
 
+/// Occurrences reported per phrase and text; callers keep only the first few.
+const MAX_REPORTS: usize = 16;
+
+/// Approximate verifications that may fail per phrase and text before only exact occurrences
+/// of that phrase are looked for.
+const MAX_FAILED_TRIES: usize = 64;
+
 impl ApproximatePhrases {
     /// Prepares `phrases` (already folded); ids are their indexes.
     pub fn new(phrases: &[String]) -> ApproximatePhrases {
@@ -117,14 +124,21 @@ impl ApproximatePhrases {
 
     /// Calls `visit(phrase id, byte range)` for approximate occurrences of phrases in `text`
     /// (exact ones included, and only exact ones for short phrases); each place is reported
-    /// once per phrase.
+    /// once, and at most [`MAX_REPORTS`] places per phrase.
     pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
-        let mut reported: Vec<(usize, usize)> = Vec::new();
+        let mut reported: HashSet<(usize, usize)> = HashSet::new();
+        let mut reports = vec![0usize; self.phrases.len()];
         let mut verified: HashSet<(usize, usize)> = HashSet::new();
+        // A long log can hold a piece on every line; past a few failed tries per phrase, only
+        // exact occurrences are looked for, so the cost stays bounded.
+        let mut failures = vec![0usize; self.phrases.len()];
         self.pieces.visit(text, |piece, range| {
             let (id, offset) = self.piece_owner[piece];
             let budget = self.budgets[id];
             let phrase = &self.phrases[id];
+            if reports[id] >= MAX_REPORTS {
+                return;
+            }
             let anchor = range.start.saturating_sub(offset);
             // Every intact piece of one occurrence points at the same place: verify it once.
             if !verified.insert((id, anchor)) {
@@ -136,10 +150,13 @@ impl ApproximatePhrases {
                 .get(anchor..)
                 .is_some_and(|rest| rest.starts_with(exact.as_str()))
             {
-                if !reported.contains(&(id, anchor)) {
-                    reported.push((id, anchor));
+                if reported.insert((id, anchor)) {
+                    reports[id] += 1;
                     visit(id, anchor..anchor + exact.len());
                 }
+                return;
+            }
+            if failures[id] >= MAX_FAILED_TRIES {
                 return;
             }
             // The window the phrase could occupy, widened by the edit budget on both sides.
@@ -148,12 +165,15 @@ impl ApproximatePhrases {
             let Some(window) = text.get(window_start..window_end) else {
                 return;
             };
-            if let Some((start, end)) = best_match(phrase, window, budget) {
-                let found = window_start + start..window_start + end;
-                if !reported.contains(&(id, found.start)) {
-                    reported.push((id, found.start));
-                    visit(id, found);
+            match best_match(phrase, window, budget) {
+                Some((start, end)) => {
+                    let found = window_start + start..window_start + end;
+                    if reported.insert((id, found.start)) {
+                        reports[id] += 1;
+                        visit(id, found);
+                    }
                 }
+                None => failures[id] += 1,
             }
         });
     }
