@@ -4,6 +4,7 @@ mod cli;
 mod extract;
 mod golden;
 mod knowledge;
+mod lab;
 mod rules;
 
 use std::path::{Path, PathBuf};
