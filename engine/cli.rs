@@ -517,35 +517,26 @@ fn list_rules(knowledge: &Knowledge, category: Option<Category>, format: ListFor
             counter_examples: r.counter_examples.len(),
         })
         .collect();
-    let mut out = String::new();
-    match format {
-        ListFormat::Json => {
-            out = serde_json::to_string_pretty(&rows).unwrap_or_default();
-            out.push('\n');
-        }
-        ListFormat::Text => {
-            use std::fmt::Write as _;
+    print_listing(format, &rows, |out| {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
+            "{:<44} {:<20} {:>8}  {:<28} origin",
+            "id", "category", "examples", "codes"
+        );
+        for row in &rows {
             let _ = writeln!(
                 out,
-                "{:<44} {:<20} {:>8}  {:<28} origin",
-                "id", "category", "examples", "codes"
+                "{:<44} {:<20} {:>8}  {:<28} {}",
+                row.id,
+                row.category,
+                format!("{}/{}", row.examples, row.counter_examples),
+                row.codes.join(" "),
+                row.origin
             );
-            for row in &rows {
-                let _ = writeln!(
-                    out,
-                    "{:<44} {:<20} {:>8}  {:<28} {}",
-                    row.id,
-                    row.category,
-                    format!("{}/{}", row.examples, row.counter_examples),
-                    row.codes.join(" "),
-                    row.origin
-                );
-            }
-            let _ = writeln!(out, "{} rules", rows.len());
         }
-    }
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    EXIT_DIAGNOSED
+        let _ = writeln!(out, "{} rules", rows.len());
+    })
 }
 
 fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
@@ -645,29 +636,20 @@ fn list_catalog(knowledge: &Knowledge, family: Option<Family>, format: ListForma
             origin: e.origin.to_string(),
         })
         .collect();
-    let mut out = String::new();
-    match format {
-        ListFormat::Json => {
-            out = serde_json::to_string_pretty(&rows).unwrap_or_default();
-            out.push('\n');
+    print_listing(format, &rows, |out| {
+        use std::fmt::Write as _;
+        for row in &rows {
+            let _ = writeln!(
+                out,
+                "{:<18} {:<12} {:<48} {}",
+                row.family,
+                row.code,
+                row.symbol.unwrap_or("-"),
+                row.name
+            );
         }
-        ListFormat::Text => {
-            use std::fmt::Write as _;
-            for row in &rows {
-                let _ = writeln!(
-                    out,
-                    "{:<18} {:<12} {:<48} {}",
-                    row.family,
-                    row.code,
-                    row.symbol.unwrap_or("-"),
-                    row.name
-                );
-            }
-            let _ = writeln!(out, "{} entries", rows.len());
-        }
-    }
-    let _ = std::io::stdout().lock().write_all(out.as_bytes());
-    EXIT_DIAGNOSED
+        let _ = writeln!(out, "{} entries", rows.len());
+    })
 }
 
 /// Coverage of one family by the rules.
@@ -733,39 +715,48 @@ pub fn family_coverage(knowledge: &Knowledge) -> Vec<FamilyCoverage> {
 
 fn coverage(knowledge: &Knowledge, format: ListFormat) -> u8 {
     let rows = family_coverage(knowledge);
-    let mut out = String::new();
-    match format {
-        ListFormat::Json => {
-            out = serde_json::to_string_pretty(&rows).unwrap_or_default();
-            out.push('\n');
-        }
-        ListFormat::Text => {
-            use std::fmt::Write as _;
+    print_listing(format, &rows, |out| {
+        use std::fmt::Write as _;
+        let _ = writeln!(
+            out,
+            "{:<20} {:>6} {:>10} {:>6} {:>13}",
+            "family", "codes", "explained", "rules", "rules tested"
+        );
+        for row in &rows {
             let _ = writeln!(
                 out,
                 "{:<20} {:>6} {:>10} {:>6} {:>13}",
-                "family", "codes", "explained", "rules", "rules tested"
-            );
-            for row in &rows {
-                let _ = writeln!(
-                    out,
-                    "{:<20} {:>6} {:>10} {:>6} {:>13}",
-                    row.family, row.codes, row.explained, row.rules, row.tested_rules
-                );
-            }
-            let tested = knowledge
-                .rules
-                .iter()
-                .filter(|r| !r.examples.is_empty() && !r.counter_examples.is_empty())
-                .count();
-            let _ = writeln!(
-                out,
-                "{} catalog entries; {} rules, {} with examples and counter-examples",
-                knowledge.catalog.entries().len(),
-                knowledge.rules.len(),
-                tested
+                row.family, row.codes, row.explained, row.rules, row.tested_rules
             );
         }
+        let tested = knowledge
+            .rules
+            .iter()
+            .filter(|r| !r.examples.is_empty() && !r.counter_examples.is_empty())
+            .count();
+        let _ = writeln!(
+            out,
+            "{} catalog entries; {} rules, {} with examples and counter-examples",
+            knowledge.catalog.entries().len(),
+            knowledge.rules.len(),
+            tested
+        );
+    })
+}
+
+/// Prints `rows` as JSON, or as the text `table` writes; the exit code of a listing.
+fn print_listing<T: Serialize>(
+    format: ListFormat,
+    rows: &T,
+    table: impl FnOnce(&mut String),
+) -> u8 {
+    let mut out = String::new();
+    match format {
+        ListFormat::Json => {
+            out = serde_json::to_string_pretty(rows).unwrap_or_default();
+            out.push('\n');
+        }
+        ListFormat::Text => table(&mut out),
     }
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     EXIT_DIAGNOSED
