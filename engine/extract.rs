@@ -448,7 +448,7 @@ impl<'k> Extractor<'k> {
         };
         Extraction {
             codes,
-            hosts: self.find_hosts(text, hosts),
+            hosts: self.find_hosts(text, &folded.text, hosts),
             messages,
             folded,
         }
@@ -727,7 +727,12 @@ impl<'k> Extractor<'k> {
         (code, readings)
     }
 
-    fn find_hosts(&self, text: &str, labelled: Vec<(String, usize)>) -> Vec<FoundHost> {
+    fn find_hosts(
+        &self,
+        text: &str,
+        folded: &str,
+        labelled: Vec<(String, usize)>,
+    ) -> Vec<FoundHost> {
         let mut hosts: Vec<FoundHost> = Vec::new();
         let mut add = |host: &str, start: usize| {
             let host = host.trim_matches(|c: char| ".,;:)]}>\"'`".contains(c) || c == '。');
@@ -779,10 +784,10 @@ impl<'k> Extractor<'k> {
                 add(m.as_str(), m.start());
             }
         }
-        let lower = text.to_ascii_lowercase();
+        // The folded paste is already lower case: no second copy of a long log.
         let has_domain = TOP_LEVEL_DOMAINS.iter().any(|tld| {
-            lower.match_indices(tld).any(|(at, _)| {
-                lower[at + tld.len()..]
+            folded.match_indices(tld).any(|(at, _)| {
+                folded[at + tld.len()..]
                     .chars()
                     .next()
                     .is_none_or(|c| !c.is_ascii_alphanumeric())

@@ -98,12 +98,10 @@ impl<'k> Matcher<'k> {
         for (r, rule) in knowledge.rules.iter().enumerate() {
             for (s, signature) in rule.signatures.iter().enumerate() {
                 if let Pattern::Text(text) = &signature.pattern {
-                    let folded = fold(text);
-                    let id = *by_text.entry(folded.clone()).or_insert_with(|| {
-                        patterns.push(folded);
+                    let id = intern(&mut patterns, &mut by_text, fold(text));
+                    if id == text_owners.len() {
                         text_owners.push(Vec::new());
-                        patterns.len() - 1
-                    });
+                    }
                     text_owners[id].push((r, s));
                 }
             }
@@ -111,6 +109,7 @@ impl<'k> Matcher<'k> {
         let approximate = ApproximatePhrases::new(&patterns);
         let texts = PhraseSet::new(patterns);
         let mut words: Vec<String> = Vec::new();
+        let mut word_ids: HashMap<String, usize> = HashMap::new();
         let mut regex_words = HashMap::new();
         for (r, rule) in knowledge.rules.iter().enumerate() {
             for (s, signature) in rule.signatures.iter().enumerate() {
@@ -122,13 +121,7 @@ impl<'k> Matcher<'k> {
                 };
                 let ids = required
                     .iter()
-                    .map(|word| match words.iter().position(|w| w == word) {
-                        Some(id) => id,
-                        None => {
-                            words.push(word.clone());
-                            words.len() - 1
-                        }
-                    })
+                    .map(|word| intern(&mut words, &mut word_ids, word.clone()))
                     .collect();
                 regex_words.insert((r, s), ids);
             }
@@ -253,6 +246,14 @@ impl<'k> Matcher<'k> {
         });
         hits
     }
+}
+
+/// The id of `phrase` in `list`, adding it when new.
+fn intern(list: &mut Vec<String>, ids: &mut HashMap<String, usize>, phrase: String) -> usize {
+    *ids.entry(phrase).or_insert_with_key(|phrase| {
+        list.push(phrase.clone());
+        list.len() - 1
+    })
 }
 
 /// The spans of every code of a signature, or `None` when one is missing. A code also counts

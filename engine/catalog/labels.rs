@@ -86,9 +86,4 @@ impl Labels {
             }
         }
     }
-
-    /// The labels of one kind.
-    pub fn of_kind(&self, kind: LabelKind) -> impl Iterator<Item = &Label> {
-        self.labels.iter().filter(move |l| l.kind == kind)
-    }
 }

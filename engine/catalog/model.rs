@@ -270,13 +270,6 @@ pub enum Origin {
     File(std::path::PathBuf),
 }
 
-impl Origin {
-    /// True for knowledge shipped in the binary.
-    pub fn is_embedded(&self) -> bool {
-        matches!(self, Origin::Embedded(_))
-    }
-}
-
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -29,6 +29,14 @@ fn rdp_doctor(args: &[&str], stdin: Option<&[u8]>) -> Output {
     child.wait_with_output().expect("rdp-doctor finishes")
 }
 
+/// Runs rdp-doctor with the fixture folder `rules/<name>` layered over the embedded rules.
+fn with_rules(name: &str, args: &[&str]) -> Output {
+    let dir = super::fixture(&format!("rules/{name}"));
+    let mut all = vec!["--rules", dir.to_str().expect("UTF-8 path")];
+    all.extend_from_slice(args);
+    rdp_doctor(&all, None)
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -283,18 +291,7 @@ fn explain_an_unknown_code_exits_1_and_garbage_exits_2() {
 
 #[test]
 fn an_extra_folder_replaces_an_embedded_rule_and_says_so() {
-    let dir = super::fixture("rules/override");
-    let output = rdp_doctor(
-        &[
-            "--rules",
-            dir.to_str().unwrap(),
-            "diagnose",
-            "--format",
-            "json",
-            &seed_text(),
-        ],
-        None,
-    );
+    let output = with_rules("override", &["diagnose", "--format", "json", &seed_text()]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let report = json(&output);
     let top = report["diagnoses"]
@@ -313,15 +310,9 @@ fn an_extra_folder_replaces_an_embedded_rule_and_says_so() {
 
 #[test]
 fn a_broken_extra_file_is_reported_with_its_place_and_the_rest_is_served() {
-    let dir = super::fixture("rules/err_yaml_syntax");
-    let output = rdp_doctor(
-        &[
-            "--rules",
-            dir.to_str().unwrap(),
-            "diagnose",
-            "frobnicate failed on server01",
-        ],
-        None,
+    let output = with_rules(
+        "err_yaml_syntax",
+        &["diagnose", "frobnicate failed on server01"],
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let err = stderr(&output);
@@ -330,29 +321,19 @@ fn a_broken_extra_file_is_reported_with_its_place_and_the_rest_is_served() {
     assert!(stdout(&output).contains("The team's own rule for the word frobnicate"));
 
     // The embedded knowledge is still served beside it.
-    let seed = rdp_doctor(
-        &["--rules", dir.to_str().unwrap(), "diagnose", &seed_text()],
-        None,
-    );
+    let seed = with_rules("err_yaml_syntax", &["diagnose", &seed_text()]);
     assert_eq!(seed.status.code(), Some(0));
 
-    let strict = rdp_doctor(
-        &[
-            "--strict",
-            "--rules",
-            dir.to_str().unwrap(),
-            "diagnose",
-            "frobnicate failed",
-        ],
-        None,
+    let strict = with_rules(
+        "err_yaml_syntax",
+        &["--strict", "diagnose", "frobnicate failed"],
     );
     assert_eq!(strict.status.code(), Some(3));
 }
 
 #[test]
 fn an_unknown_field_is_an_error_with_line_column_and_a_suggestion() {
-    let dir = super::fixture("rules/err_unknown_field");
-    let output = rdp_doctor(&["--rules", dir.to_str().unwrap(), "diagnose", "x"], None);
+    let output = with_rules("err_unknown_field", &["diagnose", "x"]);
     let err = stderr(&output);
     assert!(err.contains("wrong-weight-key.yaml:8:5: "), "{err}");
     assert!(err.contains("unknown field `weigth`"), "{err}");
@@ -381,18 +362,10 @@ fn rules_patterns_exports_every_signature_for_grep() {
 
 #[test]
 fn a_code_signature_also_fires_on_its_dialog_text_and_message_signatures_work() {
-    let dir = super::fixture("rules/message-signature");
     let run = |paste: &str| {
-        let output = rdp_doctor(
-            &[
-                "--rules",
-                dir.to_str().unwrap(),
-                "diagnose",
-                "--format",
-                "json",
-                paste,
-            ],
-            None,
+        let output = with_rules(
+            "message-signature",
+            &["diagnose", "--format", "json", paste],
         );
         assert!(stderr(&output).is_empty(), "{}", stderr(&output));
         json(&output)
