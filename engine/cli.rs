@@ -10,7 +10,11 @@ use serde::Serialize;
 use crate::catalog::{CatalogEntry, Category, Code, Family, Knowledge, Layer, Pattern, Problem};
 use crate::extract::{Extractor, Paste};
 use crate::matcher::{Matcher, check_examples};
-use crate::render::{self, TextStyle};
+use crate::probe::net::{GatewayUrl, Limits};
+use crate::probe::{self, Recording, RunOptions, Status, Target};
+use crate::render::{self, ProbeReport, TextStyle};
+use std::sync::Arc;
+use std::time::Duration;
 
 /// Exit code: a diagnosis was made (or the command succeeded).
 pub const EXIT_DIAGNOSED: u8 = 0;
@@ -45,6 +49,9 @@ pub enum Command {
     Diagnose(DiagnoseArgs),
     /// Explain what a code means, in every family that defines it.
     Explain(ExplainArgs),
+    /// Check a live host: name, TCP port, RDP security negotiation, TLS certificate, NLA and
+    /// (with --gateway) the RD Gateway; a health report with the remedy for each problem.
+    Probe(ProbeArgs),
     /// Work with the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -96,6 +103,57 @@ pub struct DiagnoseArgs {
     /// Wrap text output to this many columns (default: the terminal's width, or 100).
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+    /// Probe this host (`HOST[:PORT]`, port 3389 unless given) and re-rank the causes with what
+    /// the probes find. Nothing is probed without it.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    pub host: Option<String>,
+    /// Also probe this RD Gateway (`https://gateway.example.com`).
+    #[arg(long, value_name = "URL", requires = "host")]
+    pub gateway: Option<String>,
+    /// Probe options.
+    #[command(flatten)]
+    pub probing: ProbeOptions,
+}
+
+/// Options shared by the commands that probe a host.
+#[derive(Debug, Args)]
+pub struct ProbeOptions {
+    /// Save the raw probe results to FILE (JSON), to attach to a ticket or replay later.
+    #[arg(long, value_name = "FILE", conflicts_with = "replay")]
+    pub record: Option<PathBuf>,
+    /// Use the probe results saved in FILE instead of probing: works offline.
+    #[arg(long, value_name = "FILE")]
+    pub replay: Option<PathBuf>,
+    /// Seconds each network call may take (connect, exchange, handshake).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5.0, value_parser = parse_seconds)]
+    pub timeout: f64,
+}
+
+fn parse_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s <= 300.0 => Ok(s),
+        _ => Err("a number of seconds between 0 and 300".into()),
+    }
+}
+
+/// Arguments of `probe`.
+#[derive(Debug, Args)]
+pub struct ProbeArgs {
+    /// The host to check (`HOST[:PORT]`, port 3389 unless given); optional with --replay.
+    #[arg(value_name = "HOST[:PORT]", required_unless_present = "replay")]
+    pub target: Option<String>,
+    /// Also check this RD Gateway (`https://gateway.example.com`).
+    #[arg(long, value_name = "URL")]
+    pub gateway: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Wrap text output to this many columns (default: the terminal's width, or 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+    /// Probe options.
+    #[command(flatten)]
+    pub probing: ProbeOptions,
 }
 
 /// Output formats.
@@ -174,6 +232,7 @@ pub fn run() -> ExitCode {
     let code = match &cli.command {
         Command::Diagnose(args) => diagnose(&knowledge, args),
         Command::Explain(args) => explain(&knowledge, args),
+        Command::Probe(args) => probe(&knowledge, args),
         Command::Rules(RulesCommand::List { category, format }) => {
             list_rules(&knowledge, *category, *format)
         }
@@ -248,32 +307,39 @@ fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
     let extractor = Extractor::new(knowledge);
     let matcher = Matcher::new(knowledge);
     let extraction = extractor.extract(&paste.text);
-    let candidates = matcher.rank(&extraction, &paste.text);
+    let mut candidates = matcher.rank(&extraction, &paste.text);
     let mut notices = paste.notices.clone();
     notices.extend(knowledge.notices.iter().map(|n| n.message.clone()));
-    let report = render::build_report(knowledge, &paste.text, &extraction, &candidates, &notices);
-    let output = match args.format {
-        Format::Json => render::render_json(&report),
-        Format::Markdown => match render::render_markdown(&report) {
-            Ok(markdown) => markdown,
-            Err(error) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "rdp-doctor: markdown template: {error:#}"
-                );
-                return EXIT_RULESET;
-            }
-        },
-        Format::Text => {
-            let stdout = std::io::stdout();
-            let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
-            let width = args.width.unwrap_or_else(terminal_width);
-            let mut text = render::render_text(&report, TextStyle { width, color });
-            if report.diagnoses.is_empty() {
-                text.push_str(NO_MATCH_ADVICE);
-            }
-            text
-        }
+    let probes = match gather_probes(
+        knowledge,
+        args.host.as_deref(),
+        args.gateway.as_deref(),
+        &args.probing,
+    ) {
+        Ok(probes) => probes,
+        Err(message) => return fail(&message),
+    };
+    if let Some(probes) = &probes {
+        let (reranked, problems) = probe::rerank(knowledge, candidates, &probes.results);
+        candidates = reranked;
+        notices.extend(problems);
+    } else if let Some(host) = extraction.hosts.first() {
+        notices.push(format!(
+            "the paste names {}: add `--host {}` to check it with the probes",
+            host.host, host.host
+        ));
+    }
+    let report = render::build_report(
+        knowledge,
+        &paste.text,
+        &extraction,
+        &candidates,
+        &notices,
+        probes.as_ref(),
+    );
+    let output = match print_report(&report, args.format, args.width) {
+        Ok(output) => output,
+        Err(code) => return code,
     };
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
@@ -283,6 +349,115 @@ fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
     } else {
         EXIT_DIAGNOSED
     }
+}
+
+/// Runs the probes against `host` (or reads them back from `--replay`), saving them with
+/// `--record`; `None` when no host is given.
+fn gather_probes(
+    knowledge: &Knowledge,
+    host: Option<&str>,
+    gateway: Option<&str>,
+    options: &ProbeOptions,
+) -> Result<Option<ProbeReport>, String> {
+    if let Some(path) = &options.replay {
+        let recording = Recording::load(path)?;
+        return Ok(Some(ProbeReport {
+            target: recording.target,
+            replayed_from: Some(recording.recorded_at),
+            results: recording.results,
+        }));
+    }
+    let Some(host) = host else {
+        if options.record.is_some() {
+            return Err("--record needs a host to probe (--host HOST)".into());
+        }
+        return Ok(None);
+    };
+    let mut target = Target::parse(host).map_err(|e| format!("--host: {e}"))?;
+    if let Some(gateway) = gateway {
+        GatewayUrl::parse(gateway).map_err(|e| format!("--gateway: {e}"))?;
+        target.gateway = Some(gateway.to_string());
+    }
+    if std::io::stderr().is_terminal() {
+        let _ = writeln!(std::io::stderr(), "rdp-doctor: probing {} ...", target.display());
+    }
+    let call = Duration::from_secs_f64(options.timeout);
+    let run_options = RunOptions {
+        call: Limits {
+            timeout: call,
+            ..Limits::default()
+        },
+        budget: (call * 3).max(Duration::from_secs(15)),
+        ..RunOptions::default()
+    };
+    let scripts = Arc::new(knowledge.probes.clone());
+    let results = probe::run_probes_blocking(scripts, &target, &run_options)?;
+    if let Some(path) = &options.record {
+        Recording::new(&target, &results).save(path)?;
+    }
+    Ok(Some(ProbeReport {
+        target,
+        replayed_from: None,
+        results,
+    }))
+}
+
+/// `probe`: every probe against one host, and the remedy of each problem found.
+fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
+    let probes = match gather_probes(
+        knowledge,
+        args.target.as_deref(),
+        args.gateway.as_deref(),
+        &args.probing,
+    ) {
+        Ok(Some(probes)) => probes,
+        Ok(None) => return fail("no host given"),
+        Err(message) => return fail(&message),
+    };
+    let (candidates, mut notices) = probe::rerank(knowledge, Vec::new(), &probes.results);
+    notices.splice(0..0, knowledge.notices.iter().map(|n| n.message.clone()));
+    let extraction = Extractor::new(knowledge).extract("");
+    let healthy = probes
+        .results
+        .iter()
+        .all(|r| matches!(r.status, Status::Pass | Status::Skipped));
+    let report = render::build_report(knowledge, "", &extraction, &candidates, &notices, Some(&probes));
+    let output = match print_report(&report, args.format, args.width) {
+        Ok(output) => output,
+        Err(code) => return code,
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    let _ = stdout.flush();
+    if healthy { EXIT_DIAGNOSED } else { EXIT_NO_MATCH }
+}
+
+/// Renders a report in the chosen format; `Err(exit code)` when the Markdown template fails.
+fn print_report(report: &render::Report, format: Format, width: Option<usize>) -> Result<String, u8> {
+    let output = match format {
+        Format::Json => render::render_json(report),
+        Format::Markdown => match render::render_markdown(report) {
+            Ok(markdown) => markdown,
+            Err(error) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "rdp-doctor: markdown template: {error:#}"
+                );
+                return Err(EXIT_RULESET);
+            }
+        },
+        Format::Text => {
+            let stdout = std::io::stdout();
+            let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
+            let width = width.unwrap_or_else(terminal_width);
+            let mut text = render::render_text(report, TextStyle { width, color });
+            if report.diagnoses.is_empty() && report.probes.is_none() {
+                text.push_str(NO_MATCH_ADVICE);
+            }
+            text
+        }
+    };
+    Ok(output)
 }
 
 const NO_MATCH_ADVICE: &str = "\

@@ -2,7 +2,7 @@
 //!
 //! The stages, each a module taking and returning plain data:
 //! [`catalog`] loads the knowledge (codes, labels, rules), [`extract`] finds codes, hosts and
-//! known messages in a paste, [`matcher`] ranks the rules, [`render`] writes the report, and
+//! known messages in a paste, [`matcher`] ranks the rules, [`probe`] checks a live host and re-ranks, [`render`] writes the report, and
 //! [`cli`] is the command line around them.
 
 #![warn(missing_docs)]
@@ -12,6 +12,7 @@ pub mod cli;
 pub mod extract;
 pub mod literals;
 pub mod matcher;
+pub mod probe;
 pub mod render;
 pub mod search;
 pub mod yaml;

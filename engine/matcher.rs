@@ -45,6 +45,8 @@ pub struct Candidate {
     pub score: f64,
     /// Every matched signature.
     pub evidence: Vec<Evidence>,
+    /// What the rule's probes said (empty until probes ran).
+    pub probes: Vec<crate::probe::ProbeVerdict>,
 }
 
 impl Candidate {
@@ -73,6 +75,16 @@ impl Candidate {
 pub fn confidence(raw: f64) -> f64 {
     let value = 1.0 - 0.5f64.powf(raw.max(0.0) / HALF_CONFIDENCE);
     (value * 100.0).round() / 100.0
+}
+
+/// Orders candidates best first: raw score, then specificity, then rule id.
+pub fn sort_candidates(candidates: &mut [Candidate], rules: &[Rule]) {
+    candidates.sort_by(|a, b| {
+        b.raw
+            .total_cmp(&a.raw)
+            .then_with(|| b.specificity(rules).cmp(&a.specificity(rules)))
+            .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
+    });
 }
 
 /// Matches extractions against every rule of a knowledge base; built once.
@@ -202,15 +214,11 @@ impl<'k> Matcher<'k> {
                     raw,
                     score: confidence(raw),
                     evidence,
+                    probes: Vec::new(),
                 });
             }
         }
-        candidates.sort_by(|a, b| {
-            b.raw
-                .total_cmp(&a.raw)
-                .then_with(|| b.specificity(rules).cmp(&a.specificity(rules)))
-                .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
-        });
+        sort_candidates(&mut candidates, rules);
         candidates
     }
 

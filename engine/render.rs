@@ -17,6 +17,7 @@ use serde::Serialize;
 use crate::catalog::{Knowledge, Reference, Side, embedded_site_file};
 use crate::extract::{Extraction, Role};
 use crate::matcher::Candidate;
+use crate::probe::{CONFIRMED_WEIGHT, ProbeResult, ProbeVerdict, REFUTED_FACTOR, Target};
 
 /// The version of the JSON contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -38,6 +39,21 @@ pub struct Report {
     pub diagnoses: Vec<Diagnosis>,
     /// Facts about the run: input decoding, replaced rules, skipped files.
     pub notices: Vec<String>,
+    /// What the probes found on the host, when one was given (`--host`, `probe`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub probes: Option<ProbeReport>,
+}
+
+/// The probes run against one host.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProbeReport {
+    /// The host and port probed.
+    pub target: Target,
+    /// When the results were recorded, for results replayed from a file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replayed_from: Option<String>,
+    /// Every probe's result, in layer order.
+    pub results: Vec<ProbeResult>,
 }
 
 /// What was recognised in the paste.
@@ -103,8 +119,8 @@ pub struct Diagnosis {
     pub causes: Vec<String>,
     /// What to do, in order.
     pub steps: Vec<StepReport>,
-    /// Probe findings (empty without `--host`).
-    pub probes: Vec<serde_json::Value>,
+    /// What the rule's probes found (empty without `--host`).
+    pub probes: Vec<ProbeVerdict>,
     /// Documentation.
     pub references: Vec<Reference>,
 }
@@ -129,6 +145,7 @@ pub fn build_report(
     extraction: &Extraction,
     candidates: &[Candidate],
     notices: &[String],
+    probes: Option<&ProbeReport>,
 ) -> Report {
     let mut notices = notices.to_vec();
     let env = template_environment();
@@ -158,13 +175,30 @@ pub fn build_report(
         })
         .collect();
     let hosts: Vec<String> = extraction.hosts.iter().map(|h| h.host.clone()).collect();
+    // Each probe's facts, with its status and summary, by probe name.
+    let probe_vars: serde_json::Map<String, serde_json::Value> = probes
+        .map(|p| {
+            p.results
+                .iter()
+                .map(|r| {
+                    let mut facts = r.facts.clone();
+                    facts.insert("status".into(), r.status.as_str().into());
+                    facts.insert("summary".into(), r.summary.clone().into());
+                    (r.probe.clone(), serde_json::Value::Object(facts))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let probed_host = probes.map(|p| p.target.host.as_str());
     let vars_with = |no_host: &str| {
         context! {
-            host => hosts.first().map_or(no_host, String::as_str),
+            host => probed_host.or(hosts.first().map(String::as_str)).unwrap_or(no_host),
+            port => probes.map_or(3389, |p| p.target.port),
             hosts => &hosts,
             code => first(Role::Error),
             extended => first(Role::Extended),
             codes => Value::from(minijinja::value::Serde(&codes)),
+            probes => Value::from(minijinja::value::Serde(&probe_vars)),
         }
     };
     // Prose reads "the remote computer"; a command needs a placeholder the user replaces.
@@ -190,10 +224,19 @@ pub fn build_report(
         };
         let render = |template: &str| render_with(template, &vars);
         let render_command = |template: &str| render_with(template, &command_vars);
-        let evidence = candidate
-            .evidence
-            .iter()
-            .map(|e| {
+        let probe_evidence = candidate.probes.iter().filter_map(|v| match v.verdict {
+            "confirmed" => Some(format!(
+                "confirmed by probe {} ({CONFIRMED_WEIGHT:+}): {}",
+                v.probe, v.summary
+            )),
+            "refuted" => Some(format!(
+                "refuted by probe {} (score x{REFUTED_FACTOR}): {}",
+                v.probe, v.summary
+            )),
+            _ => None,
+        });
+        let evidence = probe_evidence
+            .chain(candidate.evidence.iter().map(|e| {
                 let words: Vec<String> = e
                     .spans
                     .iter()
@@ -201,7 +244,7 @@ pub fn build_report(
                     .map(|s| format!("\"{}\"", excerpt(s.slice(text))))
                     .collect();
                 format!("{} ({:+}): {}", e.description, e.weight, words.join(", "))
-            })
+            }))
             .collect();
         diagnoses.push(Diagnosis {
             rule: rule.id.clone(),
@@ -232,7 +275,7 @@ pub fn build_report(
                         .collect(),
                 })
                 .collect(),
-            probes: Vec::new(),
+            probes: candidate.probes.clone(),
             references: rule.references.clone(),
         });
         for error in errors.into_inner() {
@@ -263,6 +306,7 @@ pub fn build_report(
         },
         diagnoses,
         notices,
+        probes: probes.cloned(),
     }
 }
 
@@ -348,6 +392,9 @@ const TITLE: Style = Style::new()
     .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Cyan)));
 const DIM: Style = Style::new().dimmed();
 const GOOD: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Green)));
+const BAD: Style = Style::new()
+    .bold()
+    .fg_color(Some(anstyle::Color::Ansi(AnsiColor::Red)));
 const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Yellow)));
 
 /// The report for a person at a terminal: the best candidate first, why, and what to do.
@@ -361,8 +408,16 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
     if !report.notices.is_empty() {
         out.push('\n');
     }
-    let _ = writeln!(out, "{}", p.paint(HEADING, "Recognised in the paste"));
     let input = &report.input;
+    let pasted = !(input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty())
+        || report.probes.is_none();
+    if let Some(probes) = &report.probes {
+        render_probes_text(&mut out, probes, &p, width);
+    }
+    if !pasted {
+        return render_causes_text(out, report, &p, width, "No probe found a problem with a known remedy.", "Findings and what to do");
+    }
+    let _ = writeln!(out, "{}", p.paint(HEADING, "Recognised in the paste"));
     if input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty() {
         let _ = writeln!(out, "  nothing: no code, host or known message");
     }
@@ -401,17 +456,53 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
         push_wrapped(&mut out, &line, width, 13);
     }
     out.push('\n');
+    render_causes_text(out, report, &p, width, "No rule matched this paste.", "Likely causes, best first")
+}
+
+/// The "Checked on host" section: every probe's status and summary.
+fn render_probes_text(out: &mut String, probes: &ProbeReport, p: &Painter, width: usize) {
+    let mut heading = format!("Checked on {}", probes.target.display());
+    if let Some(gateway) = &probes.target.gateway {
+        let _ = write!(heading, " via {gateway}");
+    }
+    if let Some(recorded) = &probes.replayed_from {
+        let _ = write!(heading, " (replayed from a recording of {recorded})");
+    }
+    let _ = writeln!(out, "{}", p.paint(HEADING, &heading));
+    for result in &probes.results {
+        let (label, style) = match result.status {
+            crate::probe::Status::Pass => ("pass", GOOD),
+            crate::probe::Status::Fail => ("FAIL", BAD),
+            crate::probe::Status::Error => ("error", BAD),
+            crate::probe::Status::Skipped => ("skipped", DIM),
+        };
+        let line = format!(
+            "  {} {:<21} {}",
+            p.paint(style, &format!("{label:<7}")),
+            result.probe,
+            result.summary
+        );
+        push_wrapped(out, &line, width, 32);
+    }
+    out.push('\n');
+}
+
+fn render_causes_text(
+    mut out: String,
+    report: &Report,
+    p: &Painter,
+    width: usize,
+    none: &str,
+    heading: &str,
+) -> String {
     if report.diagnoses.is_empty() {
-        let _ = writeln!(out, "{}", p.paint(HEADING, "No rule matched this paste."));
+        let _ = writeln!(out, "{}", p.paint(HEADING, none));
         return out;
     }
     let _ = writeln!(
         out,
         "{}",
-        p.paint(
-            HEADING,
-            &format!("Likely causes, best first ({})", report.diagnoses.len())
-        )
+        p.paint(HEADING, &format!("{heading} ({})", report.diagnoses.len()))
     );
     for (n, diagnosis) in report.diagnoses.iter().enumerate() {
         out.push('\n');

@@ -20,6 +20,8 @@ use serde::Serialize;
 pub use codes::{Catalog, CatalogEntry};
 pub use labels::{Label, LabelKind, Labels};
 pub use model::{Category, Code, CodeRef, Family, Origin, Reference};
+
+use crate::probe::ProbeScript;
 pub use rules::{
     COMMAND_KINDS, Example, Pattern, ProbeCheck, RegexSignature, Rule, Side, Signature, Step,
 };
@@ -189,7 +191,17 @@ fn embedded_required_words(source: &str) -> Option<Vec<String>> {
 
 /// True for the YAML files of the catalog and rules folders.
 fn is_knowledge(path: &str) -> bool {
-    (path.starts_with("catalog/") || path.starts_with("rules/")) && is_yaml(path)
+    ((path.starts_with("catalog/") || path.starts_with("rules/")) && is_yaml(path))
+        || is_probe(path)
+}
+
+/// True for a probe script (`probes/<name>.rhai`) or probe library (`probes/lib/<name>.rhai`).
+fn is_probe(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix("probes/") else {
+        return false;
+    };
+    let rest = rest.strip_prefix("lib/").unwrap_or(rest);
+    rest.ends_with(".rhai") && !rest.contains('/')
 }
 
 fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
@@ -218,7 +230,7 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        if !is_yaml(&relative) {
+        if !is_yaml(&relative) && !is_probe(&relative) {
             continue;
         }
         match std::fs::read(&path) {
@@ -267,6 +279,8 @@ pub struct Knowledge {
     pub labels: Labels,
     /// Every valid rule, in load order.
     pub rules: Vec<Rule>,
+    /// Every probe script that compiles, sorted by name.
+    pub probes: Vec<ProbeScript>,
     /// Replacements and other facts about loading.
     pub notices: Vec<Notice>,
     /// Files or entries that were left out, and why.
@@ -283,11 +297,16 @@ impl Knowledge {
     pub fn load(layers: &[Layer]) -> Knowledge {
         let mut knowledge = Knowledge::default();
         let mut rules: IndexMap<String, Rule> = IndexMap::new();
+        let mut probes: IndexMap<String, ProbeScript> = IndexMap::new();
         for layer in layers {
             knowledge.problems.extend(layer.problems.iter().cloned());
-            let (catalog_files, rule_files): (Vec<&SourceFile>, Vec<&SourceFile>) = layer
-                .files
-                .iter()
+            let (probe_files, files): (Vec<&SourceFile>, Vec<&SourceFile>) =
+                layer.files.iter().partition(|f| is_probe(&f.relative));
+            for file in probe_files {
+                knowledge.load_probe_file(file, &mut probes);
+            }
+            let (catalog_files, rule_files): (Vec<&SourceFile>, Vec<&SourceFile>) = files
+                .into_iter()
                 .partition(|f| f.relative.starts_with("catalog/"));
             for file in catalog_files {
                 knowledge.load_catalog_file(file);
@@ -322,8 +341,58 @@ impl Knowledge {
             }
         }
         knowledge.rules = rules.into_values().collect();
+        probes.sort_keys();
+        knowledge.probes = probes.into_values().collect();
         knowledge.check_references();
         knowledge
+    }
+
+    /// Reads a probe script: its name is the file stem; one that does not compile is left out.
+    fn load_probe_file(&mut self, file: &SourceFile, probes: &mut IndexMap<String, ProbeScript>) {
+        let name = file
+            .relative
+            .rsplit('/')
+            .next()
+            .and_then(|n| n.strip_suffix(".rhai"))
+            .unwrap_or_default();
+        let name_ok = !name.is_empty()
+            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !name_ok {
+            self.problems.push(
+                Problem::new(file, None, format!("probe name `{name}` is not snake_case"))
+                    .with_hint(Some("name probe files like `tls_certificate.rhai`".into())),
+            );
+            return;
+        }
+        if let Err((message, line, column)) = crate::probe::script::compile(&file.text) {
+            let position = line.map(|line| Position {
+                line,
+                column: column.unwrap_or(1),
+            });
+            self.problems.push(Problem::new(
+                file,
+                position,
+                format!("probe script does not compile: {message}"),
+            ));
+            return;
+        }
+        let library = file.relative.starts_with("probes/lib/");
+        let script = ProbeScript::new(name, file.text.clone(), file.origin.clone(), library);
+        let key = if library { format!("lib/{name}") } else { name.to_string() };
+        if let Some(old) = probes.get(&key) {
+            self.notices.push(Notice {
+                message: format!(
+                    "probe `{name}` from {} replaces the one from {}",
+                    script.origin, old.origin
+                ),
+            });
+        }
+        probes.insert(key, script);
+    }
+
+    /// The probe script with this name (not a library).
+    pub fn probe(&self, name: &str) -> Option<&ProbeScript> {
+        self.probes.iter().find(|p| p.name == name && !p.library)
     }
 
     /// The rule with this id.
@@ -422,7 +491,44 @@ impl Knowledge {
     /// Reports rule codes the catalog does not define.
     fn check_references(&mut self) {
         let mut problems = Vec::new();
+        let probe_names: Vec<&str> = self
+            .probes
+            .iter()
+            .filter(|p| !p.library)
+            .map(|p| p.name.as_str())
+            .collect();
+        for script in &self.probes {
+            for need in &script.needs {
+                if !probe_names.contains(&need.as_str()) {
+                    problems.push(Problem {
+                        file: script.origin.to_string(),
+                        line: None,
+                        column: None,
+                        message: format!("probe `{}` needs `{need}`, which does not exist", script.name),
+                        hint: suggest(need, &probe_names).map(|s| format!("did you mean `{s}`?")),
+                        source_line: None,
+                    });
+                }
+            }
+        }
         for rule in &self.rules {
+            for check in &rule.probes {
+                if !probe_names.contains(&check.probe.as_str()) {
+                    problems.push(Problem {
+                        file: rule.origin.to_string(),
+                        line: None,
+                        column: None,
+                        message: format!(
+                            "rule `{}` names the probe `{}`, which does not exist",
+                            rule.id, check.probe
+                        ),
+                        hint: suggest(&check.probe, &probe_names)
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .or_else(|| Some(format!("one of: {}", probe_names.join(", ")))),
+                        source_line: None,
+                    });
+                }
+            }
             let named =
                 rule.codes
                     .iter()
@@ -600,6 +706,33 @@ fn validate_rule(
                     )
                     .with_hint(hint),
                 );
+            }
+        }
+    }
+    for (i, check) in parsed.probes.iter().enumerate() {
+        if check.confirms_when.is_none() && check.refutes_when.is_none() {
+            problems.push(
+                Problem::new(
+                    file,
+                    at(&format!("probes[{i}]")),
+                    format!("probe check `{}` has neither `confirms_when` nor `refutes_when`", check.probe),
+                )
+                .with_hint(Some("add an expression over the probe's facts, e.g. `confirms_when: \"expired\"`".into())),
+            );
+        }
+        for (field, expression) in [
+            ("confirms_when", &check.confirms_when),
+            ("refutes_when", &check.refutes_when),
+        ] {
+            let Some(expression) = expression else {
+                continue;
+            };
+            if let Err((message, _, _)) = crate::probe::script::compile_expression(expression) {
+                problems.push(Problem::new(
+                    file,
+                    at(&format!("probes[{i}].{field}")),
+                    format!("`{field}` is not a valid expression: {message}"),
+                ));
             }
         }
     }

@@ -1,0 +1,506 @@
+//! Live probes: sandboxed Rhai scripts that check a host over the network, and the verdicts
+//! their findings give on rules.
+//!
+//! Probes run in layers, as their `//! needs:` headers say (name resolution, then TCP, then
+//! the RDP negotiation, then TLS and authentication requirements): a probe whose needs did
+//! not pass is `skipped`, naming the layer that failed. Probes of one layer run concurrently,
+//! each on its own blocking thread with its own sandbox and budget, so a failing, slow or
+//! hostile probe never affects the others. Probes never send credentials and run only against
+//! the host the user names.
+
+pub mod net;
+pub mod script;
+pub mod x509;
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::catalog::{Knowledge, Origin, ProbeCheck};
+use crate::matcher::{Candidate, confidence, sort_candidates};
+
+pub use script::SandboxLimits;
+
+/// Raw score a probe's confirmation adds to a rule: as much as a strong signature.
+pub const CONFIRMED_WEIGHT: f64 = 6.0;
+
+/// A refuted rule keeps this share of its raw score.
+pub const REFUTED_FACTOR: f64 = 0.25;
+
+/// The outcome of a probe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Checked, and nothing is wrong.
+    Pass,
+    /// Checked, and a problem was found.
+    Fail,
+    /// Could not check (the script failed, or an answer was unusable).
+    Error,
+    /// Not run: a layer below failed, or it does not apply (no gateway given).
+    Skipped,
+}
+
+impl Status {
+    /// `pass`, `fail`, `error`, `skipped`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Error => "error",
+            Status::Skipped => "skipped",
+        }
+    }
+
+    /// Reads `pass`, `fail`, `error` or `skipped`.
+    pub fn parse(text: &str) -> Option<Status> {
+        match text {
+            "pass" => Some(Status::Pass),
+            "fail" => Some(Status::Fail),
+            "error" => Some(Status::Error),
+            "skipped" => Some(Status::Skipped),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What one probe found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeResult {
+    /// The probe's name (its script's file stem).
+    pub probe: String,
+    /// Pass, fail, error or skipped.
+    pub status: Status,
+    /// One line for a person.
+    pub summary: String,
+    /// The facts behind it, for rules and templates.
+    #[serde(default)]
+    pub facts: serde_json::Map<String, Value>,
+    /// How long it ran.
+    #[serde(default)]
+    pub elapsed_ms: u64,
+    /// What the script printed.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ProbeResult {
+    /// A result without facts.
+    pub fn new(probe: &str, status: Status, summary: impl Into<String>) -> ProbeResult {
+        ProbeResult {
+            probe: probe.to_string(),
+            status,
+            summary: summary.into(),
+            facts: serde_json::Map::new(),
+            elapsed_ms: 0,
+            notes: Vec::new(),
+        }
+    }
+}
+
+/// The host to probe, named by the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// Host name or address.
+    pub host: String,
+    /// RDP port.
+    pub port: u16,
+    /// RD Gateway URL, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+}
+
+impl Target {
+    /// Reads `HOST`, `HOST:PORT`, `[v6]:PORT` (port 3389 unless given).
+    pub fn parse(text: &str) -> Result<Target, String> {
+        let (host, port) = net::split_host_port(text, 3389)?;
+        if host.chars().any(|c| c.is_whitespace() || c == '/') {
+            return Err(format!("`{text}` is not a host name or address"));
+        }
+        Ok(Target {
+            host,
+            port,
+            gateway: None,
+        })
+    }
+
+    /// `host:port`, with brackets around an IPv6 address.
+    pub fn display(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+}
+
+/// A probe script and what its header declares.
+#[derive(Debug, Clone)]
+pub struct ProbeScript {
+    /// The file stem: `tls_certificate`.
+    pub name: String,
+    /// The Rhai source.
+    pub source: String,
+    /// Where it was loaded from.
+    pub origin: Origin,
+    /// Probes that must pass first (`//! needs: dns, reachability`).
+    pub needs: Vec<String>,
+    /// What it checks: the first `//!` line.
+    pub about: String,
+    /// A library (`probes/lib/<name>.rhai`) that probes `import`; never run on its own.
+    pub library: bool,
+}
+
+impl ProbeScript {
+    /// Reads the `//!` header of `source`.
+    pub fn new(name: &str, source: String, origin: Origin, library: bool) -> ProbeScript {
+        let mut needs = Vec::new();
+        let mut about = String::new();
+        for line in source.lines() {
+            let Some(doc) = line.trim().strip_prefix("//!") else {
+                break;
+            };
+            let doc = doc.trim();
+            if let Some(list) = doc.strip_prefix("needs:") {
+                needs.extend(
+                    list.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(String::from),
+                );
+            } else if about.is_empty() && !doc.is_empty() {
+                about = doc.to_string();
+            }
+        }
+        ProbeScript {
+            name: name.to_string(),
+            source,
+            origin,
+            needs,
+            about,
+            library,
+        }
+    }
+}
+
+/// Budgets of a probe run.
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Wall-clock budget of one probe script.
+    pub budget: Duration,
+    /// Bounds of each host call.
+    pub call: net::Limits,
+    /// Sandbox limits.
+    pub sandbox: SandboxLimits,
+}
+
+impl Default for RunOptions {
+    fn default() -> RunOptions {
+        RunOptions {
+            budget: Duration::from_secs(15),
+            call: net::Limits::default(),
+            sandbox: SandboxLimits::default(),
+        }
+    }
+}
+
+/// Runs every probe (not the libraries) against `target`, layer by layer; returns one result
+/// per probe, lower layers first.
+pub async fn run_probes(
+    scripts: Arc<Vec<ProbeScript>>,
+    target: &Target,
+    options: &RunOptions,
+) -> Vec<ProbeResult> {
+    let mut results: HashMap<String, ProbeResult> = HashMap::new();
+    let mut layer_of: HashMap<String, usize> = HashMap::new();
+    let mut layer = 0;
+    let mut pending: Vec<usize> = (0..scripts.len()).filter(|&i| !scripts[i].library).collect();
+    let known = |name: &str| scripts.iter().any(|s| s.name == name && !s.library);
+    for &i in &pending {
+        let script = &scripts[i];
+        if let Some(missing) = script.needs.iter().find(|n| !known(n)) {
+            results.insert(
+                script.name.clone(),
+                ProbeResult::new(
+                    &script.name,
+                    Status::Error,
+                    format!("needs the probe `{missing}`, which does not exist"),
+                ),
+            );
+        }
+    }
+    pending.retain(|&i| !results.contains_key(&scripts[i].name));
+    while !pending.is_empty() {
+        let (ready, waiting): (Vec<usize>, Vec<usize>) = pending
+            .iter()
+            .partition(|&&i| scripts[i].needs.iter().all(|n| results.contains_key(n)));
+        if ready.is_empty() {
+            for i in waiting {
+                let name = &scripts[i].name;
+                results.insert(
+                    name.clone(),
+                    ProbeResult::new(name, Status::Error, "its `needs` form a cycle"),
+                );
+            }
+            break;
+        }
+        let previous: serde_json::Map<String, Value> = results
+            .iter()
+            .map(|(name, r)| {
+                let value = serde_json::json!({
+                    "status": r.status.as_str(),
+                    "summary": r.summary,
+                    "facts": r.facts,
+                });
+                (name.clone(), value)
+            })
+            .collect();
+        let previous = Arc::new(previous);
+        for &i in &ready {
+            layer_of.insert(scripts[i].name.clone(), layer);
+        }
+        layer += 1;
+        let mut tasks = tokio::task::JoinSet::new();
+        for &i in &ready {
+            let script = &scripts[i];
+            let blocked = script.needs.iter().find_map(|n| {
+                let r = &results[n];
+                (r.status != Status::Pass).then(|| (n.clone(), r.status))
+            });
+            if let Some((need, status)) = blocked {
+                // Name the layer that failed, not the chain of skips above it.
+                let why = match status {
+                    Status::Skipped => results[&need].summary.clone(),
+                    _ => format!("skipped: `{need}` did not pass"),
+                };
+                results.insert(script.name.clone(), ProbeResult::new(&script.name, Status::Skipped, why));
+                continue;
+            }
+            let (scripts, target, options, previous) =
+                (scripts.clone(), target.clone(), *options, previous.clone());
+            let handle = tokio::runtime::Handle::current();
+            let grace = options.budget + options.call.timeout + Duration::from_secs(1);
+            tasks.spawn(async move {
+                let name = scripts[i].name.clone();
+                let job = tokio::task::spawn_blocking(move || {
+                    script::run(&scripts[i], scripts.clone(), &target, &previous, &options, handle)
+                });
+                let result = match tokio::time::timeout(grace, job).await {
+                    Ok(Ok(result)) => result,
+                    Ok(Err(panic)) => ProbeResult::new(
+                        &name,
+                        Status::Error,
+                        format!("the probe crashed: {panic}"),
+                    ),
+                    Err(_) => ProbeResult::new(
+                        &name,
+                        Status::Error,
+                        format!("the probe did not stop within {} s", grace.as_secs()),
+                    ),
+                };
+                (name, result)
+            });
+        }
+        while let Some(joined) = tasks.join_next().await {
+            if let Ok((name, result)) = joined {
+                results.insert(name, result);
+            }
+        }
+        pending = waiting;
+    }
+    let mut ordered: Vec<&ProbeScript> = scripts.iter().filter(|s| !s.library).collect();
+    ordered.sort_by_key(|s| layer_of.get(&s.name).copied().unwrap_or(usize::MAX));
+    ordered
+        .into_iter()
+        .map(|s| {
+            results.remove(&s.name).unwrap_or_else(|| {
+                ProbeResult::new(&s.name, Status::Error, "the probe did not report")
+            })
+        })
+        .collect()
+}
+
+/// [`run_probes`] on a runtime of its own, for callers without one.
+pub fn run_probes_blocking(
+    scripts: Arc<Vec<ProbeScript>>,
+    target: &Target,
+    options: &RunOptions,
+) -> Result<Vec<ProbeResult>, String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the probe runtime: {e}"))?;
+    Ok(runtime.block_on(run_probes(scripts, target, options)))
+}
+
+/// Raw probe results saved with `--record`, read back with `--replay`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Recording {
+    /// Format version.
+    pub version: u32,
+    /// The host that was probed.
+    pub target: Target,
+    /// When, RFC 3339.
+    pub recorded_at: String,
+    /// Every probe's result.
+    pub results: Vec<ProbeResult>,
+}
+
+impl Recording {
+    /// A recording of `results` made now.
+    pub fn new(target: &Target, results: &[ProbeResult]) -> Recording {
+        Recording {
+            version: 1,
+            target: target.clone(),
+            recorded_at: x509::rfc3339(x509::now_unix()),
+            results: results.to_vec(),
+        }
+    }
+
+    /// Writes it as pretty JSON.
+    pub fn save(&self, path: &Path) -> Result<(), String> {
+        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+    }
+
+    /// Reads a recording, with the line and column of any error.
+    pub fn load(path: &Path) -> Result<Recording, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let recording: Recording = serde_json::from_str(&text).map_err(|e| {
+            format!("{}:{}:{}: not a probe recording: {e}", path.display(), e.line(), e.column())
+        })?;
+        if recording.version != 1 {
+            return Err(format!(
+                "{}: recording version {} is not supported (expected 1)",
+                path.display(),
+                recording.version
+            ));
+        }
+        Ok(recording)
+    }
+}
+
+/// What a probe said about one rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProbeVerdict {
+    /// The probe.
+    pub probe: String,
+    /// Its status.
+    pub status: Status,
+    /// Its summary.
+    pub summary: String,
+    /// `confirmed`, `refuted`, `inconclusive` (ran, neither expression held) or `not_run`.
+    pub verdict: &'static str,
+    /// The probe's facts.
+    pub facts: serde_json::Map<String, Value>,
+}
+
+/// Applies probe results to ranked candidates: a confirmed rule gains [`CONFIRMED_WEIGHT`], a
+/// refuted one keeps [`REFUTED_FACTOR`] of its score, and a rule the paste did not name but a
+/// probe confirms joins the list. Expression errors are returned as notices.
+pub fn rerank(
+    knowledge: &Knowledge,
+    mut candidates: Vec<Candidate>,
+    results: &[ProbeResult],
+) -> (Vec<Candidate>, Vec<String>) {
+    let mut notices = Vec::new();
+    for (index, rule) in knowledge.rules.iter().enumerate() {
+        if rule.probes.is_empty() {
+            continue;
+        }
+        let verdicts: Vec<ProbeVerdict> = rule
+            .probes
+            .iter()
+            .map(|check| verdict(check, results, &rule.id, &mut notices))
+            .collect();
+        let confirmed = verdicts.iter().any(|v| v.verdict == "confirmed");
+        let refuted = verdicts.iter().any(|v| v.verdict == "refuted");
+        let position = candidates.iter().position(|c| c.rule == index);
+        let candidate = match position {
+            Some(p) => &mut candidates[p],
+            None if confirmed && !refuted => {
+                candidates.push(Candidate {
+                    rule: index,
+                    raw: 0.0,
+                    score: 0.0,
+                    evidence: Vec::new(),
+                    probes: Vec::new(),
+                });
+                candidates.last_mut().expect("just pushed")
+            }
+            None => continue,
+        };
+        if confirmed && !refuted {
+            candidate.raw += CONFIRMED_WEIGHT;
+        } else if refuted && !confirmed {
+            candidate.raw *= REFUTED_FACTOR;
+        }
+        candidate.score = confidence(candidate.raw);
+        candidate.probes = verdicts;
+    }
+    sort_candidates(&mut candidates, &knowledge.rules);
+    (candidates, notices)
+}
+
+fn verdict(
+    check: &ProbeCheck,
+    results: &[ProbeResult],
+    rule: &str,
+    notices: &mut Vec<String>,
+) -> ProbeVerdict {
+    let Some(result) = results.iter().find(|r| r.probe == check.probe) else {
+        return ProbeVerdict {
+            probe: check.probe.clone(),
+            status: Status::Skipped,
+            summary: "not run".into(),
+            verdict: "not_run",
+            facts: serde_json::Map::new(),
+        };
+    };
+    let mut holds = |expression: &Option<String>, field: &str| -> bool {
+        let Some(expression) = expression else {
+            return false;
+        };
+        match script::evaluate(expression, result) {
+            Ok(value) => value,
+            Err(error) => {
+                notices.push(format!(
+                    "rule `{rule}`: `{field}` of probe `{}` could not be evaluated: {error}",
+                    check.probe
+                ));
+                false
+            }
+        }
+    };
+    let ran = matches!(result.status, Status::Pass | Status::Fail);
+    let verdict = if !ran {
+        "not_run"
+    } else if holds(&check.confirms_when, "confirms_when") {
+        "confirmed"
+    } else if holds(&check.refutes_when, "refutes_when") {
+        "refuted"
+    } else {
+        "inconclusive"
+    };
+    ProbeVerdict {
+        probe: result.probe.clone(),
+        status: result.status,
+        summary: result.summary.clone(),
+        verdict,
+        facts: result.facts.clone(),
+    }
+}

@@ -1,0 +1,1075 @@
+//! The network calls behind probe scripts: DNS, TCP, the RDP negotiation, TLS and HTTPS, each
+//! bounded in time and in bytes read.
+//!
+//! Every call returns a plain result; a refused port, a timeout or a server that answers
+//! nonsense is an [`NetError`] with a kind a script can test (`refused`, `timeout`, ...), never
+//! a panic. Nothing here sends credentials.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use serde::{Deserialize, Serialize};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::TcpStream;
+
+use super::x509::{CertificateFacts, TrustVerdict};
+
+/// `requestedProtocols` / `selectedProtocol` bits of MS-RDPBCGR 2.2.1.1.1.
+pub const PROTOCOL_NAMES: [(u32, &str); 5] = [
+    (0x1, "PROTOCOL_SSL"),
+    (0x2, "PROTOCOL_HYBRID"),
+    (0x4, "PROTOCOL_RDSTLS"),
+    (0x8, "PROTOCOL_HYBRID_EX"),
+    (0x10, "PROTOCOL_RDSAAD"),
+];
+
+/// The protocols mstsc asks for: TLS, CredSSP and CredSSP with early user authorization.
+pub const DEFAULT_REQUEST: u32 = 0x1 | 0x2 | 0x8;
+
+/// Bounds on one host call.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Budget of the whole call (resolve, connect, exchange, handshake).
+    pub timeout: Duration,
+    /// Most bytes read from the peer in one call.
+    pub max_bytes: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            timeout: Duration::from_secs(5),
+            max_bytes: 256 * 1024,
+        }
+    }
+}
+
+/// Why a call failed, as a kind a script can branch on and a sentence a person can read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetError {
+    /// `resolve`, `refused`, `unreachable`, `timeout`, `reset`, `closed`, `garbage`,
+    /// `too_large`, `no_tls`, `tls`, `http`, `invalid`, `io`.
+    pub kind: String,
+    /// What happened, in one sentence.
+    pub message: String,
+}
+
+impl NetError {
+    fn new(kind: &str, message: impl Into<String>) -> NetError {
+        NetError {
+            kind: kind.into(),
+            message: message.into(),
+        }
+    }
+
+    fn io(stage: &str, error: &io::Error, read: u64) -> NetError {
+        use io::ErrorKind::*;
+        let received = if read > 0 {
+            format!(" after {read} bytes")
+        } else {
+            String::new()
+        };
+        match error.kind() {
+            ConnectionRefused => NetError::new("refused", "connection refused: nothing listens on that port, or a firewall rejects it"),
+            ConnectionReset => NetError::new("reset", format!("the server reset the connection during {stage}{received}")),
+            UnexpectedEof | ConnectionAborted | BrokenPipe => NetError::new(
+                "closed",
+                format!("the server closed the connection during {stage}{received}"),
+            ),
+            HostUnreachable | NetworkUnreachable => NetError::new("unreachable", format!("no route to the host ({error})")),
+            InvalidData if error.to_string().contains("byte limit") => NetError::new("too_large", format!("the server sent more than allowed during {stage}")),
+            _ => NetError::new("io", format!("{stage} failed: {error}")),
+        }
+    }
+}
+
+impl fmt::Display for NetError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for NetError {}
+
+/// Runs `future` within the call's budget, naming the stage in the timeout message.
+async fn bounded<T>(
+    deadline: Instant,
+    stage: &str,
+    progress: impl Fn() -> u64,
+    future: impl Future<Output = Result<T, NetError>>,
+) -> Result<T, NetError> {
+    let left = deadline.saturating_duration_since(Instant::now());
+    match tokio::time::timeout(left, future).await {
+        Ok(result) => result,
+        Err(_) => {
+            let read = progress();
+            let received = if read > 0 {
+                format!(" ({read} bytes received)")
+            } else {
+                String::new()
+            };
+            Err(NetError::new(
+                "timeout",
+                format!("no complete answer to {stage} within the time limit{received}"),
+            ))
+        }
+    }
+}
+
+/// The addresses of `host`: itself when it is an IP address, else the system resolver's answer.
+pub async fn resolve(host: &str, limits: Limits) -> Result<Vec<IpAddr>, NetError> {
+    let deadline = Instant::now() + limits.timeout;
+    resolve_until(host, deadline).await
+}
+
+async fn resolve_until(host: &str, deadline: Instant) -> Result<Vec<IpAddr>, NetError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    if bare.is_empty() || bare.len() > 253 || bare.chars().any(|c| c.is_whitespace() || c == '/') {
+        return Err(NetError::new("invalid", format!("`{host}` is not a host name")));
+    }
+    let lookup = async {
+        match tokio::net::lookup_host((bare, 0)).await {
+            Ok(addresses) => {
+                let mut ips: Vec<IpAddr> = Vec::new();
+                for address in addresses {
+                    if !ips.contains(&address.ip()) {
+                        ips.push(address.ip());
+                    }
+                }
+                Ok(ips)
+            }
+            Err(error) => Err(NetError::new(
+                "resolve",
+                format!("the name `{bare}` does not resolve ({error})"),
+            )),
+        }
+    };
+    bounded(deadline, "the name lookup", || 0, lookup).await
+}
+
+/// A TCP connection that was made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Connected {
+    /// The address that answered.
+    pub address: String,
+    /// Milliseconds until the connection was made.
+    pub elapsed_ms: u64,
+}
+
+/// Connects to `host:port`, trying each address in turn.
+pub async fn tcp_connect(host: &str, port: u16, limits: Limits) -> Result<Connected, NetError> {
+    let start = Instant::now();
+    let deadline = start + limits.timeout;
+    let (stream, address) = connect_until(host, port, deadline).await?;
+    drop(stream);
+    Ok(Connected {
+        address: address.to_string(),
+        elapsed_ms: millis(start),
+    })
+}
+
+async fn connect_until(
+    host: &str,
+    port: u16,
+    deadline: Instant,
+) -> Result<(TcpStream, SocketAddr), NetError> {
+    let ips = resolve_until(host, deadline).await?;
+    let mut last = NetError::new("resolve", format!("`{host}` has no address"));
+    for ip in ips {
+        let address = SocketAddr::new(ip, port);
+        let attempt = async {
+            TcpStream::connect(address)
+                .await
+                .map_err(|e| NetError::io("the TCP connection", &e, 0))
+        };
+        match bounded(deadline, &format!("the TCP connection to {address}"), || 0, attempt).await {
+            Ok(stream) => {
+                let _ = stream.set_nodelay(true);
+                return Ok((stream, address));
+            }
+            Err(error) => last = error,
+        }
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    Err(last)
+}
+
+/// What the server answered to the X.224 Connection Request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "response", rename_all = "snake_case")]
+pub enum NegotiationAnswer {
+    /// RDP_NEG_RSP: the protocol the server selected.
+    Selected {
+        /// `selectedProtocol`.
+        protocol: u32,
+        /// The RDP_NEG_RSP flags.
+        flags: u8,
+    },
+    /// RDP_NEG_FAILURE with its code.
+    Failure {
+        /// `failureCode`.
+        code: u32,
+    },
+    /// A Connection Confirm without negotiation data: a server that predates RDP 5.2's
+    /// negotiation, speaking standard RDP security only.
+    Legacy,
+}
+
+/// The result of one negotiation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Negotiation {
+    /// The address that answered.
+    pub address: String,
+    /// `requestedProtocols` as sent.
+    pub requested: u32,
+    /// The server's answer.
+    #[serde(flatten)]
+    pub answer: NegotiationAnswer,
+    /// Milliseconds for connect plus exchange.
+    pub elapsed_ms: u64,
+}
+
+impl Negotiation {
+    /// The selected protocol when the server chose a TLS-based one (everything but standard
+    /// RDP security).
+    pub fn tls_protocol(&self) -> Option<u32> {
+        match self.answer {
+            NegotiationAnswer::Selected { protocol, .. } if protocol != 0 => Some(protocol),
+            _ => None,
+        }
+    }
+}
+
+/// `PROTOCOL_SSL|PROTOCOL_HYBRID` for 3; `PROTOCOL_RDP` for 0.
+pub fn protocol_names(bits: u32) -> String {
+    if bits == 0 {
+        return "PROTOCOL_RDP".into();
+    }
+    let mut names: Vec<String> = PROTOCOL_NAMES
+        .iter()
+        .filter(|(bit, _)| bits & bit != 0)
+        .map(|(_, name)| name.to_string())
+        .collect();
+    let known: u32 = PROTOCOL_NAMES.iter().map(|(bit, _)| bit).sum();
+    if bits & !known != 0 {
+        names.push(format!("0x{:x}", bits & !known));
+    }
+    names.join("|")
+}
+
+/// Parses `ssl|hybrid`, `PROTOCOL_SSL`, `rdp` into protocol bits.
+pub fn parse_protocols(text: &str) -> Result<u32, String> {
+    let mut bits = 0;
+    for part in text.split(['|', ',', '+', ' ']).filter(|p| !p.is_empty()) {
+        let name = part.trim().to_ascii_uppercase();
+        let name = name.strip_prefix("PROTOCOL_").unwrap_or(&name);
+        if name == "RDP" {
+            continue;
+        }
+        match PROTOCOL_NAMES.iter().find(|(_, n)| &n["PROTOCOL_".len()..] == name) {
+            Some((bit, _)) => bits |= bit,
+            None => {
+                return Err(format!(
+                    "unknown protocol `{part}` (use rdp, ssl, hybrid, rdstls, hybrid_ex)"
+                ));
+            }
+        }
+    }
+    Ok(bits)
+}
+
+/// The name of an RDP_NEG_FAILURE code (MS-RDPBCGR 2.2.1.2.2).
+pub fn failure_name(code: u32) -> &'static str {
+    match code {
+        1 => "SSL_REQUIRED_BY_SERVER",
+        2 => "SSL_NOT_ALLOWED_BY_SERVER",
+        3 => "SSL_CERT_NOT_ON_SERVER",
+        4 => "INCONSISTENT_FLAGS",
+        5 => "HYBRID_REQUIRED_BY_SERVER",
+        6 => "SSL_WITH_USER_AUTH_REQUIRED_BY_SERVER",
+        _ => "UNKNOWN_FAILURE",
+    }
+}
+
+/// Connects and sends an X.224 Connection Request with an RDP_NEG_REQ for `protocols`.
+pub async fn rdp_negotiate(
+    host: &str,
+    port: u16,
+    protocols: u32,
+    limits: Limits,
+) -> Result<Negotiation, NetError> {
+    let start = Instant::now();
+    let deadline = start + limits.timeout;
+    let (mut stream, address) = connect_until(host, port, deadline).await?;
+    let answer = negotiate_on(&mut stream, protocols, deadline).await?;
+    Ok(Negotiation {
+        address: address.to_string(),
+        requested: protocols,
+        answer,
+        elapsed_ms: millis(start),
+    })
+}
+
+/// The 19-byte Connection Request: TPKT, X.224 CR TPDU, RDP_NEG_REQ.
+fn connection_request(protocols: u32) -> [u8; 19] {
+    let mut pdu = [0u8; 19];
+    pdu[..4].copy_from_slice(&[0x03, 0x00, 0x00, 0x13]);
+    pdu[4..11].copy_from_slice(&[0x0e, 0xe0, 0x00, 0x00, 0x00, 0x00, 0x00]);
+    pdu[11..15].copy_from_slice(&[0x01, 0x00, 0x08, 0x00]);
+    pdu[15..].copy_from_slice(&protocols.to_le_bytes());
+    pdu
+}
+
+async fn negotiate_on(
+    stream: &mut TcpStream,
+    protocols: u32,
+    deadline: Instant,
+) -> Result<NegotiationAnswer, NetError> {
+    let read = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let counter = read.clone();
+    let exchange = async move {
+        stream
+            .write_all(&connection_request(protocols))
+            .await
+            .map_err(|e| NetError::io("the X.224 Connection Request", &e, 0))?;
+        let mut header = [0u8; 4];
+        let mut filled = 0;
+        while filled < 4 {
+            let n = stream
+                .read(&mut header[filled..])
+                .await
+                .map_err(|e| NetError::io("the negotiation", &e, filled as u64))?;
+            if n == 0 {
+                return Err(NetError::new(
+                    "closed",
+                    closed_message(filled, "before answering the X.224 Connection Request"),
+                ));
+            }
+            filled += n;
+            counter.store(filled as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        if header[0] != 0x03 {
+            return Err(not_tpkt(&header));
+        }
+        let length = u16::from_be_bytes([header[2], header[3]]) as usize;
+        if !(11..=1024).contains(&length) {
+            return Err(NetError::new(
+                "garbage",
+                format!("the server's TPKT header announces {length} bytes, not an X.224 Connection Confirm"),
+            ));
+        }
+        let mut body = vec![0u8; length - 4];
+        let mut got = 0;
+        while got < body.len() {
+            let n = stream
+                .read(&mut body[got..])
+                .await
+                .map_err(|e| NetError::io("the negotiation", &e, (4 + got) as u64))?;
+            if n == 0 {
+                return Err(NetError::new(
+                    "closed",
+                    closed_message(4 + got, "in the middle of the X.224 Connection Confirm"),
+                ));
+            }
+            got += n;
+            counter.store((4 + got) as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        parse_confirm(&body)
+    };
+    bounded(
+        deadline,
+        "the X.224 Connection Request",
+        || read.load(std::sync::atomic::Ordering::Relaxed),
+        exchange,
+    )
+    .await
+}
+
+fn closed_message(read: usize, when: &str) -> String {
+    if read == 0 {
+        format!("the server closed the connection {when}")
+    } else {
+        format!("the server closed the connection after {read} bytes, {when}")
+    }
+}
+
+/// Names what a non-TPKT answer looks like.
+fn not_tpkt(header: &[u8; 4]) -> NetError {
+    let what = if header.starts_with(b"HTTP") {
+        "an HTTP response: this port serves a web server, not RDP".to_string()
+    } else if header.starts_with(b"SSH-") {
+        "an SSH banner: this port serves SSH, not RDP".to_string()
+    } else if header[0] == 0x15 || header[0] == 0x16 {
+        "a TLS record: this port expects TLS first, not RDP's X.224 request".to_string()
+    } else {
+        format!(
+            "bytes that are not TPKT ({})",
+            header.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+        )
+    };
+    NetError::new("garbage", format!("the server answered with {what}"))
+}
+
+/// Reads an X.224 Connection Confirm (after the TPKT header).
+fn parse_confirm(body: &[u8]) -> Result<NegotiationAnswer, NetError> {
+    let garbage = |why: &str| NetError::new("garbage", format!("not an X.224 Connection Confirm: {why}"));
+    let (&length_indicator, rest) = body.split_first().ok_or_else(|| garbage("empty TPDU"))?;
+    let code = *rest.first().ok_or_else(|| garbage("no TPDU code"))?;
+    match code & 0xf0 {
+        0xd0 => {}
+        0x80 => {
+            return Err(NetError::new(
+                "garbage",
+                "the server answered with an X.224 Disconnect Request: it refuses the connection",
+            ));
+        }
+        _ => return Err(garbage(&format!("TPDU code 0x{code:02x}"))),
+    }
+    if (length_indicator as usize) + 1 > body.len() {
+        return Err(garbage("the length indicator exceeds the packet"));
+    }
+    // LI, code, DST-REF (2), SRC-REF (2), class (1), then the 8-byte negotiation structure.
+    let Some(neg) = body.get(7..15) else {
+        return Ok(NegotiationAnswer::Legacy);
+    };
+    let value = u32::from_le_bytes([neg[4], neg[5], neg[6], neg[7]]);
+    match neg[0] {
+        0x02 => Ok(NegotiationAnswer::Selected {
+            protocol: value,
+            flags: neg[1],
+        }),
+        0x03 => Ok(NegotiationAnswer::Failure { code: value }),
+        other => Err(garbage(&format!("negotiation type 0x{other:02x}"))),
+    }
+}
+
+/// The TLS session a server offered after the negotiation.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TlsReport {
+    /// The negotiation that preceded the handshake.
+    pub negotiation: Negotiation,
+    /// `TLSv1_3`, `TLSv1_2`; empty when the handshake failed.
+    pub version: String,
+    /// The negotiated cipher suite.
+    pub cipher: String,
+    /// True when the server offered only TLS 1.0 or 1.1, which rustls (and current Windows
+    /// clients by policy) refuse.
+    pub legacy_tls_only: bool,
+    /// Why the handshake failed, when it did after the certificate was seen.
+    pub handshake_error: Option<String>,
+    /// The server's certificate.
+    pub certificate: Option<CertificateFacts>,
+    /// How many certificates the server sent.
+    pub chain_length: usize,
+    /// What the system's trust store says of the chain.
+    pub trust: Option<TrustVerdict>,
+}
+
+/// Negotiates `protocols` (default: TLS and CredSSP), then performs a TLS handshake that accepts
+/// any certificate, for inspection only.
+pub async fn tls_certificate(
+    host: &str,
+    port: u16,
+    protocols: u32,
+    limits: Limits,
+) -> Result<TlsReport, NetError> {
+    let start = Instant::now();
+    let deadline = start + limits.timeout;
+    let (mut stream, address) = connect_until(host, port, deadline).await?;
+    let answer = negotiate_on(&mut stream, protocols, deadline).await?;
+    let negotiation = Negotiation {
+        address: address.to_string(),
+        requested: protocols,
+        answer: answer.clone(),
+        elapsed_ms: millis(start),
+    };
+    match answer {
+        NegotiationAnswer::Selected { protocol: 0, .. } => {
+            return Err(NetError::new(
+                "no_tls",
+                "the server selected PROTOCOL_RDP (standard RDP security): no TLS offered, so there is no certificate to read",
+            ));
+        }
+        NegotiationAnswer::Legacy => {
+            return Err(NetError::new(
+                "no_tls",
+                "the server answered without negotiation data (standard RDP security only): no TLS offered",
+            ));
+        }
+        NegotiationAnswer::Failure { code } => {
+            return Err(NetError::new(
+                "negotiation_failure",
+                format!("the server refused the request with RDP_NEG_FAILURE {} ({code})", failure_name(code)),
+            ));
+        }
+        NegotiationAnswer::Selected { .. } => {}
+    }
+    let session = tls_handshake(stream, host, deadline, limits.max_bytes, &[]).await?;
+    Ok(TlsReport {
+        negotiation: Negotiation {
+            elapsed_ms: millis(start),
+            ..negotiation
+        },
+        version: session.version,
+        cipher: session.cipher,
+        legacy_tls_only: session.legacy_tls_only,
+        handshake_error: session.handshake_error,
+        certificate: session.certificate,
+        chain_length: session.chain_length,
+        trust: session.trust,
+    })
+}
+
+struct TlsSession {
+    version: String,
+    cipher: String,
+    legacy_tls_only: bool,
+    handshake_error: Option<String>,
+    certificate: Option<CertificateFacts>,
+    chain_length: usize,
+    trust: Option<TrustVerdict>,
+    stream: Option<tokio_rustls::client::TlsStream<Limited<TcpStream>>>,
+}
+
+async fn tls_handshake(
+    stream: TcpStream,
+    host: &str,
+    deadline: Instant,
+    max_bytes: u64,
+    alpn: &[&[u8]],
+) -> Result<TlsSession, NetError> {
+    let seen = Arc::new(Mutex::new(Vec::<CertificateDer<'static>>::new()));
+    let verifier = Arc::new(InspectOnly {
+        seen: seen.clone(),
+        schemes: all_schemes(),
+    });
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| NetError::new("tls", e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    let name = server_name(host)?;
+    let limited = Limited::new(stream, max_bytes);
+    let progress = limited.counter();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let outcome = bounded(
+        deadline,
+        "the TLS handshake",
+        move || progress.load(std::sync::atomic::Ordering::Relaxed),
+        async {
+            connector
+                .connect(name.clone(), limited)
+                .await
+                .map_err(|e| NetError::new("tls", e.to_string()))
+        },
+    )
+    .await;
+    let chain = seen.lock().map(|c| c.clone()).unwrap_or_default();
+    let certificate = chain.first().map(|der| CertificateFacts::from_der(der, host));
+    let trust = chain
+        .first()
+        .map(|end_entity| super::x509::system_trust(end_entity, &chain[1..], &name));
+    match outcome {
+        Ok(stream) => {
+            let (_, connection) = stream.get_ref();
+            let version = connection
+                .protocol_version()
+                .map(|v| format!("{v:?}"))
+                .unwrap_or_default();
+            let cipher = connection
+                .negotiated_cipher_suite()
+                .map(|s| format!("{:?}", s.suite()))
+                .unwrap_or_default();
+            Ok(TlsSession {
+                version,
+                cipher,
+                legacy_tls_only: false,
+                handshake_error: None,
+                certificate: certificate.clone(),
+                chain_length: chain.len(),
+                trust,
+                stream: Some(stream),
+            })
+        }
+        Err(error) => {
+            let legacy = error.message.contains("ServerDoesNotSupportTls12Or13")
+                || error.message.contains("ProtocolVersion");
+            if legacy {
+                return Ok(TlsSession {
+                    version: String::new(),
+                    cipher: String::new(),
+                    legacy_tls_only: true,
+                    handshake_error: Some(
+                        "the server offers only TLS 1.0 or 1.1; TLS 1.2 or later was refused".into(),
+                    ),
+                    certificate: certificate.clone(),
+                    chain_length: chain.len(),
+                    trust,
+                    stream: None,
+                });
+            }
+            if error.kind == "tls" && !chain.is_empty() {
+                return Ok(TlsSession {
+                    version: String::new(),
+                    cipher: String::new(),
+                    legacy_tls_only: false,
+                    handshake_error: Some(error.message),
+                    certificate: certificate.clone(),
+                    chain_length: chain.len(),
+                    trust,
+                    stream: None,
+                });
+            }
+            Err(tls_error(error))
+        }
+    }
+}
+
+/// Rewords rustls's I/O errors during the handshake.
+fn tls_error(error: NetError) -> NetError {
+    let lower = error.message.to_ascii_lowercase();
+    if error.kind != "tls" {
+        return error;
+    }
+    if lower.contains("byte limit") {
+        NetError::new("too_large", "the server sent more than allowed during the TLS handshake")
+    } else if lower.contains("eof") || lower.contains("close_notify") || lower.contains("closed") {
+        NetError::new("closed", "the server closed the connection during the TLS handshake")
+    } else if lower.contains("reset") {
+        NetError::new("reset", "the server reset the connection during the TLS handshake")
+    } else if lower.contains("corrupt message") || lower.contains("invalid") {
+        NetError::new("garbage", format!("the server's TLS answer is not TLS ({})", error.message))
+    } else {
+        NetError::new("tls", format!("the TLS handshake failed: {}", error.message))
+    }
+}
+
+fn server_name(host: &str) -> Result<ServerName<'static>, NetError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    ServerName::try_from(bare.to_string())
+        .map_err(|_| NetError::new("invalid", format!("`{host}` is not a valid server name")))
+}
+
+/// Every signature scheme rustls knows, so old servers (SHA-1, PKCS#1) still complete the
+/// handshake: the point is to see their certificate, not to trust the session.
+fn all_schemes() -> Vec<SignatureScheme> {
+    use SignatureScheme::*;
+    vec![
+        RSA_PKCS1_SHA1,
+        ECDSA_SHA1_Legacy,
+        RSA_PKCS1_SHA256,
+        ECDSA_NISTP256_SHA256,
+        RSA_PKCS1_SHA384,
+        ECDSA_NISTP384_SHA384,
+        RSA_PKCS1_SHA512,
+        ECDSA_NISTP521_SHA512,
+        RSA_PSS_SHA256,
+        RSA_PSS_SHA384,
+        RSA_PSS_SHA512,
+        ED25519,
+        ED448,
+    ]
+}
+
+/// A certificate verifier that records the chain and accepts it: inspection only. The session
+/// is never used to send anything but the handshake.
+#[derive(Debug)]
+struct InspectOnly {
+    seen: Arc<Mutex<Vec<CertificateDer<'static>>>>,
+    schemes: Vec<SignatureScheme>,
+}
+
+impl ServerCertVerifier for InspectOnly {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            seen.clear();
+            seen.push(end_entity.clone().into_owned());
+            seen.extend(intermediates.iter().map(|c| c.clone().into_owned()));
+        }
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &CertificateDer<'_>,
+        _dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        Ok(HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.schemes.clone()
+    }
+}
+
+/// A stream that fails once more than `limit` bytes were read from it.
+struct Limited<S> {
+    inner: S,
+    read: Arc<std::sync::atomic::AtomicU64>,
+    limit: u64,
+}
+
+impl<S> Limited<S> {
+    fn new(inner: S, limit: u64) -> Limited<S> {
+        Limited {
+            inner,
+            read: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            limit,
+        }
+    }
+
+    fn counter(&self) -> Arc<std::sync::atomic::AtomicU64> {
+        self.read.clone()
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Limited<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let done = self.read.load(Relaxed);
+        if done >= self.limit {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "byte limit reached",
+            )));
+        }
+        let room = (self.limit - done).min(buf.remaining() as u64) as usize;
+        let mut limited = ReadBuf::new(buf.initialize_unfilled_to(room));
+        let poll = Pin::new(&mut self.inner).poll_read(cx, &mut limited);
+        let n = limited.filled().len();
+        if let Poll::Ready(Ok(())) = poll {
+            buf.advance(n);
+            self.read.fetch_add(n as u64, Relaxed);
+        }
+        poll
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Limited<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// What an RD Gateway's HTTPS endpoint answered.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HttpsReport {
+    /// The address that answered.
+    pub address: String,
+    /// The TLS version of the session.
+    pub version: String,
+    /// True when the gateway offered only TLS 1.0 or 1.1.
+    pub legacy_tls_only: bool,
+    /// The gateway's certificate.
+    pub certificate: Option<CertificateFacts>,
+    /// What the system's trust store says of it.
+    pub trust: Option<TrustVerdict>,
+    /// HTTP status of the RDG_OUT_DATA request (0 when none came).
+    pub status: u16,
+    /// Its reason phrase.
+    pub reason: String,
+    /// Authentication schemes of the WWW-Authenticate headers (`Negotiate`, `NTLM`, `Basic`).
+    pub auth_schemes: Vec<String>,
+    /// The `Server` header.
+    pub server: String,
+    /// Milliseconds for the whole exchange.
+    pub elapsed_ms: u64,
+}
+
+/// A parsed `https://host[:port][/path]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GatewayUrl {
+    /// Host name or address (IPv6 without brackets).
+    pub host: String,
+    /// Port, 443 unless given.
+    pub port: u16,
+    /// Path, `/remoteDesktopGateway/` unless given.
+    pub path: String,
+}
+
+impl GatewayUrl {
+    /// Reads `https://gw.example.com`, `gw.example.com:8443`, `https://[::1]:443/path`.
+    pub fn parse(text: &str) -> Result<GatewayUrl, String> {
+        let text = text.trim();
+        let rest = match text.split_once("://") {
+            Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
+            Some((scheme, _)) => return Err(format!("`{scheme}` URLs are not RD Gateway URLs; use https://")),
+            None => text,
+        };
+        let (authority, path) = match rest.find('/') {
+            Some(i) => (&rest[..i], &rest[i..]),
+            None => (rest, ""),
+        };
+        let (host, port) = split_host_port(authority, 443)?;
+        let path = if path.is_empty() || path == "/" {
+            "/remoteDesktopGateway/".to_string()
+        } else {
+            path.to_string()
+        };
+        if path.chars().any(|c| c.is_control() || c == ' ') {
+            return Err("the URL path has spaces or control characters".into());
+        }
+        Ok(GatewayUrl { host, port, path })
+    }
+}
+
+/// Splits `host[:port]`, `[v6]:port` or a bare IPv6 address.
+pub fn split_host_port(text: &str, default_port: u16) -> Result<(String, u16), String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("no host given".into());
+    }
+    let parse_port = |p: &str| {
+        p.parse::<u16>()
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("`{p}` is not a port number (1-65535)"))
+    };
+    if let Some(rest) = text.strip_prefix('[') {
+        let (host, after) = rest
+            .split_once(']')
+            .ok_or_else(|| format!("`{text}`: missing `]`"))?;
+        let port = match after.strip_prefix(':') {
+            Some(p) => parse_port(p)?,
+            None if after.is_empty() => default_port,
+            None => return Err(format!("`{text}`: unexpected `{after}` after the address")),
+        };
+        return Ok((host.to_string(), port));
+    }
+    if text.matches(':').count() > 1 {
+        return Ok((text.to_string(), default_port));
+    }
+    match text.split_once(':') {
+        Some((host, port)) => Ok((host.to_string(), parse_port(port)?)),
+        None => Ok((text.to_string(), default_port)),
+    }
+}
+
+/// Connects to an RD Gateway over TLS (any certificate, for inspection) and sends the unauthenticated
+/// RDG_OUT_DATA request of MS-TSGU's HTTP transport. A healthy gateway answers 401 with the
+/// schemes it accepts.
+pub async fn https_probe(url: &GatewayUrl, limits: Limits) -> Result<HttpsReport, NetError> {
+    let start = Instant::now();
+    let deadline = start + limits.timeout;
+    let (stream, address) = connect_until(&url.host, url.port, deadline).await?;
+    let session = tls_handshake(stream, &url.host, deadline, limits.max_bytes, &[b"http/1.1"]).await?;
+    let mut report = HttpsReport {
+        address: address.to_string(),
+        version: session.version.clone(),
+        legacy_tls_only: session.legacy_tls_only,
+        certificate: session.certificate.clone(),
+        trust: session.trust.clone(),
+        status: 0,
+        reason: String::new(),
+        auth_schemes: Vec::new(),
+        server: String::new(),
+        elapsed_ms: 0,
+    };
+    let Some(mut tls) = session.stream else {
+        report.elapsed_ms = millis(start);
+        return Ok(report);
+    };
+    let host_header = if url.host.contains(':') {
+        format!("[{}]", url.host)
+    } else {
+        url.host.clone()
+    };
+    let request = format!(
+        "RDG_OUT_DATA {} HTTP/1.1\r\nHost: {}\r\nAccept: */*\r\nCache-Control: no-cache\r\nPragma: no-cache\r\nRDG-Connection-Id: {{{}}}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+        url.path,
+        host_header,
+        connection_id()
+    );
+    let exchange = async {
+        tls.write_all(request.as_bytes())
+            .await
+            .map_err(|e| NetError::io("the HTTP request", &e, 0))?;
+        let mut head = Vec::new();
+        let mut chunk = [0u8; 2048];
+        while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+            let n = match tls.read(&mut chunk).await {
+                Ok(n) => n,
+                Err(e) if head.is_empty() => return Err(NetError::io("the HTTP response", &e, 0)),
+                Err(_) => 0,
+            };
+            if n == 0 {
+                break;
+            }
+            head.extend_from_slice(&chunk[..n]);
+            if head.len() > 32 * 1024 {
+                break;
+            }
+        }
+        Ok(head)
+    };
+    let head = bounded(deadline, "the gateway's HTTP request", || 0, exchange).await?;
+    parse_http_head(&head, &mut report)?;
+    report.elapsed_ms = millis(start);
+    Ok(report)
+}
+
+fn parse_http_head(head: &[u8], report: &mut HttpsReport) -> Result<(), NetError> {
+    let text = String::from_utf8_lossy(head);
+    let mut lines = text.split("\r\n");
+    let status_line = lines.next().unwrap_or_default();
+    let mut parts = status_line.splitn(3, ' ');
+    let version = parts.next().unwrap_or_default();
+    if !version.starts_with("HTTP/") {
+        return Err(NetError::new(
+            "http",
+            if head.is_empty() {
+                "the gateway closed the connection without an HTTP answer".to_string()
+            } else {
+                "the gateway's answer is not HTTP".to_string()
+            },
+        ));
+    }
+    report.status = parts
+        .next()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| NetError::new("http", "the HTTP status line has no status code"))?;
+    report.reason = parts.next().unwrap_or_default().trim().to_string();
+    for line in lines.take_while(|l| !l.is_empty()) {
+        let Some((name, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value = value.trim();
+        if name.eq_ignore_ascii_case("www-authenticate") {
+            for scheme in value.split(',') {
+                let scheme = scheme.split_whitespace().next().unwrap_or_default();
+                if !scheme.is_empty()
+                    && !scheme.contains('=')
+                    && !report.auth_schemes.iter().any(|s| s == scheme)
+                {
+                    report.auth_schemes.push(scheme.to_string());
+                }
+            }
+        } else if name.eq_ignore_ascii_case("server") {
+            report.server = value.to_string();
+        }
+    }
+    Ok(())
+}
+
+/// A fresh GUID-shaped identifier for RDG-Connection-Id (random, from ring).
+fn connection_id() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    let _ = ring::rand::SystemRandom::new().fill(&mut bytes);
+    let hex: String = bytes.iter().map(|b| format!("{b:02X}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+fn millis(start: Instant) -> u64 {
+    start.elapsed().as_millis() as u64
+}
+
+/// The system's trust anchors, read once.
+pub(super) fn system_roots() -> Arc<rustls::RootCertStore> {
+    static ROOTS: OnceLock<Arc<rustls::RootCertStore>> = OnceLock::new();
+    ROOTS
+        .get_or_init(|| {
+            let mut store = rustls::RootCertStore::empty();
+            let loaded = rustls_native_certs::load_native_certs();
+            for cert in loaded.certs {
+                let _ = store.add(cert);
+            }
+            Arc::new(store)
+        })
+        .clone()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_negotiation_answers() {
+        let rsp = [0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 0x02, 0x01, 0x08, 0, 0x01, 0, 0, 0];
+        assert_eq!(
+            parse_confirm(&rsp).unwrap(),
+            NegotiationAnswer::Selected { protocol: 1, flags: 1 }
+        );
+        let failure = [0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 0x03, 0x00, 0x08, 0, 0x05, 0, 0, 0];
+        assert_eq!(parse_confirm(&failure).unwrap(), NegotiationAnswer::Failure { code: 5 });
+        let legacy = [0x06, 0xd0, 0, 0, 0x12, 0x34, 0];
+        assert_eq!(parse_confirm(&legacy).unwrap(), NegotiationAnswer::Legacy);
+        assert_eq!(parse_confirm(&[0x06, 0x80, 0, 0, 0, 0, 0]).unwrap_err().kind, "garbage");
+    }
+
+    #[test]
+    fn names_protocols() {
+        assert_eq!(protocol_names(0), "PROTOCOL_RDP");
+        assert_eq!(protocol_names(3), "PROTOCOL_SSL|PROTOCOL_HYBRID");
+        assert_eq!(parse_protocols("ssl|HYBRID_EX").unwrap(), 9);
+        assert_eq!(parse_protocols("rdp").unwrap(), 0);
+        assert!(parse_protocols("tls").is_err());
+    }
+
+    #[test]
+    fn splits_hosts_and_urls() {
+        assert_eq!(split_host_port("h:3390", 3389).unwrap(), ("h".into(), 3390));
+        assert_eq!(split_host_port("[::1]:33", 3389).unwrap(), ("::1".into(), 33));
+        assert_eq!(split_host_port("::1", 3389).unwrap(), ("::1".into(), 3389));
+        assert!(split_host_port("h:99999", 3389).is_err());
+        let url = GatewayUrl::parse("https://gw.example.com:8443").unwrap();
+        assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("gw.example.com", 8443, "/remoteDesktopGateway/"));
+        assert!(GatewayUrl::parse("http://gw").is_err());
+    }
+}

@@ -1,0 +1,496 @@
+//! The Rhai sandbox that runs probe scripts and evaluates rules' probe expressions.
+//!
+//! A script sees only what is registered here: the host API (`resolve`, `tcp_connect`,
+//! `rdp_negotiate`, `tls_certificate`, `https_probe`, `now`, ...), Rhai's core language and its
+//! standard string, array and map functions. There is no file system, no `eval`, and `import`
+//! resolves only other probe scripts. Operations, call depth, expression depth and string,
+//! array and map sizes are bounded, and a wall-clock budget stops the script while it runs.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rhai::module_resolvers::ModuleResolver;
+use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, Shared};
+use serde_json::{Value, json};
+use tokio::runtime::Handle;
+
+use super::net::{self, GatewayUrl, Limits, Negotiation, NegotiationAnswer, NetError};
+use super::{ProbeResult, ProbeScript, RunOptions, Status, Target};
+
+/// Limits of the sandbox, shared by probe scripts and rule expressions.
+#[derive(Debug, Clone, Copy)]
+pub struct SandboxLimits {
+    /// Most Rhai operations one script may run.
+    pub max_operations: u64,
+    /// Deepest function call nesting.
+    pub max_call_levels: usize,
+    /// Deepest expression nesting (global, in functions).
+    pub max_expr_depth: (usize, usize),
+    /// Longest string, in bytes.
+    pub max_string_size: usize,
+    /// Largest array.
+    pub max_array_size: usize,
+    /// Largest map.
+    pub max_map_size: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> SandboxLimits {
+        SandboxLimits {
+            max_operations: 2_000_000,
+            max_call_levels: 32,
+            max_expr_depth: (64, 32),
+            max_string_size: 1 << 20,
+            max_array_size: 10_000,
+            max_map_size: 10_000,
+        }
+    }
+}
+
+/// A Rhai engine with the sandbox limits and nothing that reaches outside.
+fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels);
+    engine.set_max_expr_depths(limits.max_expr_depth.0, limits.max_expr_depth.1);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    engine.set_max_modules(16);
+    engine.disable_symbol("eval");
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine
+}
+
+/// Compiles a probe script, for load-time checks: `Err((message, line, column))`.
+pub fn compile(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
+    let engine = sandboxed_engine(&SandboxLimits::default());
+    engine
+        .compile(source)
+        .map(|_| ())
+        .map_err(|e| (e.err_type().to_string(), e.position().line(), e.position().position()))
+}
+
+/// Compiles a rule's `confirms_when` / `refutes_when` expression.
+pub fn compile_expression(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
+    let engine = sandboxed_engine(&SandboxLimits::default());
+    engine
+        .compile_expression(source)
+        .map(|_| ())
+        .map_err(|e| (e.err_type().to_string(), e.position().line(), e.position().position()))
+}
+
+/// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
+/// and `summary`. An error (a missing fact, a type mismatch) is returned, not guessed.
+pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> {
+    let limits = SandboxLimits {
+        max_operations: 100_000,
+        ..SandboxLimits::default()
+    };
+    let engine = sandboxed_engine(&limits);
+    let mut scope = Scope::new();
+    for (name, value) in &result.facts {
+        let value = rhai::serde::to_dynamic(value).map_err(|e| e.to_string())?;
+        scope.push_dynamic(name.clone(), value);
+    }
+    scope.push("status", result.status.as_str().to_string());
+    scope.push("summary", result.summary.clone());
+    engine
+        .eval_expression_with_scope::<bool>(&mut scope, expression)
+        .map_err(|e| describe_error(&e, &limits, Duration::ZERO))
+}
+
+/// Resolves `import "name"` to another probe script, and nothing else.
+struct ProbeModules {
+    scripts: Arc<Vec<ProbeScript>>,
+}
+
+impl ModuleResolver for ProbeModules {
+    fn resolve(
+        &self,
+        engine: &Engine,
+        _source: Option<&str>,
+        path: &str,
+        position: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
+        let name = path.trim_end_matches(".rhai");
+        let Some(script) = self.scripts.iter().find(|s| s.library && s.name == name) else {
+            return Err(Box::new(EvalAltResult::ErrorModuleNotFound(
+                format!("{path} (only the libraries in probes/lib/ can be imported)"),
+                position,
+            )));
+        };
+        let ast = engine
+            .compile(&script.source)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.into(), e.into(), position)))?;
+        let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.into(), e, position)))?;
+        Ok(module.into())
+    }
+}
+
+/// Runs one probe script to completion on the current (blocking) thread. Host calls run on
+/// `handle`'s runtime; the wall-clock budget stops the script between operations and bounds
+/// every host call.
+pub(super) fn run(
+    script: &ProbeScript,
+    scripts: Arc<Vec<ProbeScript>>,
+    target: &Target,
+    previous: &serde_json::Map<String, Value>,
+    options: &RunOptions,
+    handle: Handle,
+) -> ProbeResult {
+    let start = Instant::now();
+    let deadline = start + options.budget;
+    let limits = options.sandbox;
+    let mut engine = sandboxed_engine(&limits);
+    engine.set_module_resolver(ProbeModules { scripts });
+    engine.on_progress(move |operations| {
+        if operations % 256 == 0 && Instant::now() >= deadline {
+            Some(Dynamic::from("time budget exhausted"))
+        } else {
+            None
+        }
+    });
+    let notes = Arc::new(Mutex::new(Vec::<String>::new()));
+    let printed = notes.clone();
+    engine.on_print(move |text| {
+        if let Ok(mut notes) = printed.lock() {
+            if notes.len() < 20 {
+                notes.push(text.chars().take(500).collect());
+            }
+        }
+    });
+    engine.on_debug(|_, _, _| {});
+    register_host_api(&mut engine, handle, deadline, options.call);
+
+    let mut scope = Scope::new();
+    let target_map = json!({
+        "host": target.host,
+        "port": target.port,
+        "gateway": target.gateway.clone().unwrap_or_default(),
+        "timeout_ms": options.call.timeout.as_millis() as u64,
+    });
+    scope.push_constant("target", to_dynamic(&target_map));
+    scope.push_constant("results", to_dynamic(&Value::Object(previous.clone())));
+
+    let outcome = engine.eval_with_scope::<Dynamic>(&mut scope, &script.source);
+    let elapsed_ms = start.elapsed().as_millis() as u64;
+    let mut result = match outcome {
+        Ok(value) => from_script_value(&script.name, value),
+        Err(error) => ProbeResult::new(
+            &script.name,
+            Status::Error,
+            format!(
+                "the probe script stopped: {}",
+                describe_error(&error, &limits, options.budget)
+            ),
+        ),
+    };
+    result.elapsed_ms = elapsed_ms;
+    result.notes = notes.lock().map(|n| n.clone()).unwrap_or_default();
+    result
+}
+
+/// Turns the script's return value into a result, checking its shape.
+fn from_script_value(name: &str, value: Dynamic) -> ProbeResult {
+    let bad = |why: String| {
+        ProbeResult::new(
+            name,
+            Status::Error,
+            format!("the probe script returned {why}; it must return #{{ status: \"pass\"|\"fail\"|\"error\"|\"skipped\", summary: \"...\", facts: #{{...}} }}"),
+        )
+    };
+    let json: Value = match rhai::serde::from_dynamic(&value) {
+        Ok(json) => json,
+        Err(error) => return bad(format!("a value that is not data ({error})")),
+    };
+    let Value::Object(mut map) = json else {
+        return bad(format!("`{}`", value.type_name()));
+    };
+    let status = match map.get("status").and_then(Value::as_str).map(Status::parse) {
+        Some(Some(status)) => status,
+        Some(None) => return bad(format!("status {}", map["status"])),
+        None => return bad("no `status`".into()),
+    };
+    let summary = match map.get("summary") {
+        Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
+        _ => return bad("no `summary` text".into()),
+    };
+    let facts = match map.remove("facts") {
+        Some(Value::Object(facts)) => facts,
+        None | Some(Value::Null) => serde_json::Map::new(),
+        Some(other) => return bad(format!("`facts` that is not a map ({other})")),
+    };
+    for key in map.keys() {
+        if !matches!(key.as_str(), "status" | "summary") {
+            return bad(format!("an unknown key `{key}`"));
+        }
+    }
+    let mut result = ProbeResult::new(name, status, summary);
+    result.facts = facts;
+    result
+}
+
+/// A sentence for a script error, naming the limit that stopped it.
+fn describe_error(error: &EvalAltResult, limits: &SandboxLimits, budget: Duration) -> String {
+    let position = error.position();
+    let at = match (position.line(), position.position()) {
+        (Some(line), Some(column)) => format!(" (line {line}, column {column})"),
+        (Some(line), None) => format!(" (line {line})"),
+        _ => String::new(),
+    };
+    let what = match error {
+        EvalAltResult::ErrorTerminated(..) => {
+            format!("it ran past its time budget of {} s", budget.as_secs_f64())
+        }
+        EvalAltResult::ErrorTooManyOperations(..) => {
+            format!("it ran more than {} operations", limits.max_operations)
+        }
+        EvalAltResult::ErrorStackOverflow(..) => {
+            format!("calls nested deeper than {} levels", limits.max_call_levels)
+        }
+        EvalAltResult::ErrorDataTooLarge(what, ..) => format!(
+            "{what} grew past the sandbox limit (strings {} bytes, arrays {}, maps {} items)",
+            limits.max_string_size, limits.max_array_size, limits.max_map_size
+        ),
+        EvalAltResult::ErrorFunctionNotFound(signature, ..) => {
+            let name = signature.split([' ', '(']).next().unwrap_or(signature);
+            format!(
+                "`{name}` is not available to probes: they may only call resolve, tcp_connect, rdp_negotiate, tls_certificate, https_probe, now and Rhai's own functions"
+            )
+        }
+        EvalAltResult::ErrorModuleNotFound(path, ..) => {
+            format!("cannot import `{path}`")
+        }
+        EvalAltResult::ErrorParsing(parse, ..) => format!("it does not compile: {parse}"),
+        EvalAltResult::ErrorRuntime(value, ..) => format!("it threw: {value}"),
+        other => {
+            let text = other.to_string();
+            text.split(" (line ").next().unwrap_or(&text).to_string()
+        }
+    };
+    format!("{what}{at}")
+}
+
+fn to_dynamic(value: &Value) -> Dynamic {
+    rhai::serde::to_dynamic(value).unwrap_or(Dynamic::UNIT)
+}
+
+/// A map for a failed call: `#{ ok: false, error: kind, message: "..." }`.
+fn failure(error: &NetError) -> Value {
+    json!({ "ok": false, "error": error.kind, "message": error.message })
+}
+
+/// The facts of a negotiation, as scripts see them.
+pub fn negotiation_value(negotiation: &Negotiation) -> Value {
+    let mut value = json!({
+        "ok": true,
+        "address": negotiation.address,
+        "requested": negotiation.requested,
+        "requested_names": net::protocol_names(negotiation.requested),
+        "elapsed_ms": negotiation.elapsed_ms,
+        "selected": -1,
+        "selected_name": "",
+        "flags": 0,
+        "failure_code": 0,
+        "failure_name": "",
+        "tls": false,
+    });
+    match negotiation.answer {
+        NegotiationAnswer::Selected { protocol, flags } => {
+            value["response"] = json!("RDP_NEG_RSP");
+            value["selected"] = json!(protocol);
+            value["selected_name"] = json!(net::protocol_names(protocol));
+            value["flags"] = json!(flags);
+            value["tls"] = json!(protocol != 0);
+        }
+        NegotiationAnswer::Failure { code } => {
+            value["response"] = json!("RDP_NEG_FAILURE");
+            value["failure_code"] = json!(code);
+            value["failure_name"] = json!(net::failure_name(code));
+        }
+        NegotiationAnswer::Legacy => {
+            value["response"] = json!("NONE");
+            value["selected"] = json!(0);
+            value["selected_name"] = json!("PROTOCOL_RDP");
+        }
+    }
+    value
+}
+
+fn certificate_value(
+    certificate: &Option<super::x509::CertificateFacts>,
+    trust: &Option<super::x509::TrustVerdict>,
+) -> Value {
+    let mut value = match certificate {
+        Some(c) => serde_json::to_value(c).unwrap_or(Value::Null),
+        None => Value::Null,
+    };
+    if let Value::Object(map) = &mut value {
+        if map.get("parse_error").is_some_and(Value::is_null) {
+            map.insert("parse_error".into(), json!(""));
+        }
+        let (trusted, reason, detail) = match trust {
+            Some(t) => (t.trusted, t.reason.clone(), t.detail.clone()),
+            None => (false, "other".into(), String::new()),
+        };
+        map.insert("trusted".into(), json!(trusted));
+        map.insert("trust_reason".into(), json!(reason));
+        map.insert("trust_detail".into(), json!(detail));
+    }
+    value
+}
+
+fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, call: Limits) {
+    // Every call gets the smaller of its own timeout and what is left of the probe's budget.
+    let limits = move || -> Result<Limits, Box<EvalAltResult>> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err("time budget exhausted".into());
+        }
+        Ok(Limits {
+            timeout: call.timeout.min(left),
+            ..call
+        })
+    };
+    let port_of = |port: i64| -> Result<u16, Box<EvalAltResult>> {
+        u16::try_from(port)
+            .ok()
+            .filter(|p| *p != 0)
+            .ok_or_else(|| format!("{port} is not a port number (1-65535)").into())
+    };
+    let protocols_of = |protocols: i64| -> Result<u32, Box<EvalAltResult>> {
+        u32::try_from(protocols).map_err(|_| format!("{protocols} is not a protocol mask").into())
+    };
+
+    let h = handle.clone();
+    engine.register_fn("resolve", move |host: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+        let limits = limits()?;
+        let start = Instant::now();
+        let value = match h.block_on(net::resolve(host, limits)) {
+            Ok(ips) => json!({
+                "ok": true,
+                "addresses": ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>(),
+                "ipv4": ips.iter().filter(|ip| ip.is_ipv4()).map(|ip| ip.to_string()).collect::<Vec<_>>(),
+                "ipv6": ips.iter().filter(|ip| ip.is_ipv6()).map(|ip| ip.to_string()).collect::<Vec<_>>(),
+                "elapsed_ms": start.elapsed().as_millis() as u64,
+            }),
+            Err(error) => failure(&error),
+        };
+        Ok(to_dynamic(&value))
+    });
+
+    let h = handle.clone();
+    engine.register_fn(
+        "tcp_connect",
+        move |host: &str, port: i64| -> Result<Dynamic, Box<EvalAltResult>> {
+            let (limits, port) = (limits()?, port_of(port)?);
+            let value = match h.block_on(net::tcp_connect(host, port, limits)) {
+                Ok(c) => json!({ "ok": true, "address": c.address, "elapsed_ms": c.elapsed_ms }),
+                Err(error) => failure(&error),
+            };
+            Ok(to_dynamic(&value))
+        },
+    );
+
+    let negotiate = {
+        let h = handle.clone();
+        move |host: &str, port: i64, protocols: u32| -> Result<Dynamic, Box<EvalAltResult>> {
+            let (limits, port) = (limits()?, port_of(port)?);
+            let value = match h.block_on(net::rdp_negotiate(host, port, protocols, limits)) {
+                Ok(n) => negotiation_value(&n),
+                Err(error) => failure(&error),
+            };
+            Ok(to_dynamic(&value))
+        }
+    };
+    let n = negotiate.clone();
+    engine.register_fn("rdp_negotiate", move |host: &str, port: i64| {
+        n(host, port, net::DEFAULT_REQUEST)
+    });
+    let n = negotiate.clone();
+    engine.register_fn(
+        "rdp_negotiate",
+        move |host: &str, port: i64, protocols: i64| -> Result<Dynamic, Box<EvalAltResult>> {
+            n(host, port, protocols_of(protocols)?)
+        },
+    );
+    let n = negotiate;
+    engine.register_fn(
+        "rdp_negotiate",
+        move |host: &str, port: i64, protocols: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+            n(host, port, net::parse_protocols(protocols)?)
+        },
+    );
+
+    let certificate = {
+        let h = handle.clone();
+        move |host: &str, port: i64, protocols: u32| -> Result<Dynamic, Box<EvalAltResult>> {
+            let (limits, port) = (limits()?, port_of(port)?);
+            let value = match h.block_on(net::tls_certificate(host, port, protocols, limits)) {
+                Ok(report) => json!({
+                    "ok": true,
+                    "negotiation": negotiation_value(&report.negotiation),
+                    "version": report.version,
+                    "cipher": report.cipher,
+                    "legacy_tls_only": report.legacy_tls_only,
+                    "handshake_error": report.handshake_error.unwrap_or_default(),
+                    "chain_length": report.chain_length,
+                    "certificate": certificate_value(&report.certificate, &report.trust),
+                }),
+                Err(error) => failure(&error),
+            };
+            Ok(to_dynamic(&value))
+        }
+    };
+    let c = certificate.clone();
+    engine.register_fn("tls_certificate", move |host: &str, port: i64| {
+        c(host, port, net::DEFAULT_REQUEST)
+    });
+    let c = certificate;
+    engine.register_fn(
+        "tls_certificate",
+        move |host: &str, port: i64, protocols: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+            c(host, port, net::parse_protocols(protocols)?)
+        },
+    );
+
+    let h = handle;
+    engine.register_fn("https_probe", move |url: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+        let limits = limits()?;
+        let url = GatewayUrl::parse(url)?;
+        let value = match h.block_on(net::https_probe(&url, limits)) {
+            Ok(report) => json!({
+                "ok": true,
+                "address": report.address,
+                "version": report.version,
+                "legacy_tls_only": report.legacy_tls_only,
+                "status": report.status,
+                "reason": report.reason,
+                "auth_schemes": report.auth_schemes,
+                "server": report.server,
+                "elapsed_ms": report.elapsed_ms,
+                "certificate": certificate_value(&report.certificate, &report.trust),
+            }),
+            Err(error) => failure(&error),
+        };
+        Ok(to_dynamic(&value))
+    });
+
+    engine.register_fn("join", |items: rhai::Array, separator: &str| {
+        items
+            .iter()
+            .map(|item| item.to_string())
+            .collect::<Vec<_>>()
+            .join(separator)
+    });
+    engine.register_fn("now", super::x509::now_unix);
+    engine.register_fn("format_time", super::x509::rfc3339);
+    engine.register_fn("protocol_names", |bits: i64| {
+        net::protocol_names(u32::try_from(bits).unwrap_or(0))
+    });
+    engine.register_fn("failure_name", |code: i64| {
+        net::failure_name(u32::try_from(code).unwrap_or(0)).to_string()
+    });
+}
