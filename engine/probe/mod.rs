@@ -410,8 +410,8 @@ pub struct ProbeVerdict {
 }
 
 /// Applies probe results to ranked candidates: a confirmed rule gains [`CONFIRMED_WEIGHT`], a
-/// refuted one keeps [`REFUTED_FACTOR`] of its score, and a rule the paste did not name but a
-/// probe confirms joins the list. Expression errors are returned as notices.
+/// refuted one keeps [`REFUTED_FACTOR`] of its score, and a rule the paste did not name joins
+/// the list when a failing probe confirms it. Expression errors are returned as notices.
 pub fn rerank(
     knowledge: &Knowledge,
     mut candidates: Vec<Candidate>,
@@ -429,10 +429,15 @@ pub fn rerank(
             .collect();
         let confirmed = verdicts.iter().any(|v| v.verdict == "confirmed");
         let refuted = verdicts.iter().any(|v| v.verdict == "refuted");
+        // A rule the paste did not name joins only on a probe that found a problem: "NLA is
+        // required" confirms a rule about clients without NLA, but is no fault on its own.
+        let found_problem = verdicts
+            .iter()
+            .any(|v| v.verdict == "confirmed" && v.status == Status::Fail);
         let position = candidates.iter().position(|c| c.rule == index);
         let candidate = match position {
             Some(p) => &mut candidates[p],
-            None if confirmed && !refuted => {
+            None if found_problem && !refuted => {
                 candidates.push(Candidate {
                     rule: index,
                     raw: 0.0,

@@ -347,7 +347,10 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
     let limits = move || -> Result<Limits, Box<EvalAltResult>> {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err("time budget exhausted".into());
+            return Err(Box::new(EvalAltResult::ErrorTerminated(
+                Dynamic::from("time budget exhausted"),
+                Position::NONE,
+            )));
         }
         Ok(Limits {
             timeout: call.timeout.min(left),

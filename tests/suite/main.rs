@@ -5,7 +5,9 @@ mod extract;
 mod golden;
 mod knowledge;
 mod lab;
+mod probes;
 mod rules;
+mod servers;
 
 use std::path::{Path, PathBuf};
 

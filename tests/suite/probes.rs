@@ -1,0 +1,328 @@
+//! Probes against in-process servers on 127.0.0.1: every certificate condition, every
+//! negotiation answer, hostile servers and hostile scripts, the gateway check, and how probe
+//! verdicts re-rank rules.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use rdp_doctor::catalog::{Knowledge, Origin};
+use rdp_doctor::extract::Extractor;
+use rdp_doctor::matcher::Matcher;
+use rdp_doctor::probe::net::Limits;
+use rdp_doctor::probe::{
+    ProbeResult, ProbeScript, RunOptions, Status, Target, rerank, run_probes_blocking,
+};
+use serde_json::Value;
+
+use super::servers::{self, Answer, Behaviour, Cert};
+
+fn knowledge() -> &'static Knowledge {
+    static KNOWLEDGE: OnceLock<Knowledge> = OnceLock::new();
+    KNOWLEDGE.get_or_init(Knowledge::embedded)
+}
+
+/// Short budgets, so hostile cases end quickly: 1 s per call, 4 s per probe.
+fn quick() -> RunOptions {
+    RunOptions {
+        budget: Duration::from_secs(4),
+        call: Limits {
+            timeout: Duration::from_secs(1),
+            ..Limits::default()
+        },
+        ..RunOptions::default()
+    }
+}
+
+fn target(port: u16) -> Target {
+    Target {
+        host: "127.0.0.1".into(),
+        port,
+        gateway: None,
+    }
+}
+
+fn probe_all(target: &Target) -> Vec<ProbeResult> {
+    let scripts = Arc::new(knowledge().probes.clone());
+    run_probes_blocking(scripts, target, &quick()).expect("runtime")
+}
+
+fn find<'a>(results: &'a [ProbeResult], name: &str) -> &'a ProbeResult {
+    results
+        .iter()
+        .find(|r| r.probe == name)
+        .unwrap_or_else(|| panic!("no result of {name}: {results:#?}"))
+}
+
+fn fact<'a>(result: &'a ProbeResult, name: &str) -> &'a Value {
+    result
+        .facts
+        .get(name)
+        .unwrap_or_else(|| panic!("{} has no fact {name}: {:#?}", result.probe, result.facts))
+}
+
+fn rdp_with(kind: Cert) -> u16 {
+    servers::start(Behaviour::Rdp(
+        Answer::SslWhenAsked,
+        Some(servers::tls_config(kind)),
+    ))
+}
+
+#[test]
+fn every_certificate_condition_is_named() {
+    let cases = [
+        (Cert::Valid, "not_trusted", "issued by CN=rdp-doctor test authority, which this system does not trust"),
+        (Cert::SelfSigned, "self_signed", "self-signed (CN=localhost)"),
+        (Cert::Expired, "expired", "expired "),
+        (Cert::NotYetValid, "not_yet_valid", "not valid until 2090-01-01T00:00:00Z"),
+        (Cert::WrongName, "name_mismatch", "issued to wrong-host.example.invalid, not to 127.0.0.1"),
+        (Cert::NoServerAuth, "missing_server_auth_eku", "no Server Authentication usage (EKU: clientAuth)"),
+    ];
+    for (kind, flag, words) in cases {
+        let results = probe_all(&target(rdp_with(kind)));
+        let tls = find(&results, "tls_certificate");
+        assert_eq!(tls.status, Status::Fail, "{kind:?}: {tls:#?}");
+        assert!(tls.summary.contains(words), "{kind:?}: {}", tls.summary);
+        assert_eq!(fact(tls, "tls_version"), "TLSv1_3", "{kind:?}");
+        if flag == "not_trusted" {
+            assert_eq!(fact(tls, "trusted"), false);
+            assert_eq!(fact(tls, "trust_reason"), "unknown_issuer");
+        } else {
+            assert_eq!(fact(tls, flag), true, "{kind:?}: {:#?}", tls.facts);
+        }
+        // Only the condition of this certificate is reported.
+        for other in ["expired", "not_yet_valid", "name_mismatch", "missing_server_auth_eku"] {
+            if other != flag {
+                assert_eq!(fact(tls, other), false, "{kind:?} also reports {other}");
+            }
+        }
+        assert_eq!(fact(tls, "self_signed"), kind == Cert::SelfSigned);
+        assert_eq!(find(&results, "security_negotiation").status, Status::Pass);
+    }
+    let expired = probe_all(&target(rdp_with(Cert::Expired)));
+    let tls = find(&expired, "tls_certificate");
+    assert_eq!(fact(tls, "not_after"), "2021-01-01T00:00:00Z");
+    assert!(fact(tls, "days_left").as_i64().unwrap() < -1500);
+}
+
+#[test]
+fn every_negotiation_answer_is_named() {
+    let hybrid = servers::start(Behaviour::Rdp(
+        Answer::RequireHybrid,
+        Some(servers::tls_config(Cert::SelfSigned)),
+    ));
+    let results = probe_all(&target(hybrid));
+    let nla = find(&results, "nla");
+    assert_eq!(nla.status, Status::Pass);
+    assert!(nla.summary.contains("HYBRID_REQUIRED_BY_SERVER"), "{}", nla.summary);
+    assert_eq!(fact(nla, "requires_nla"), true);
+    let negotiation = find(&results, "security_negotiation");
+    assert_eq!(fact(negotiation, "selected_name"), "PROTOCOL_HYBRID");
+
+    let rdp_only = probe_all(&target(servers::start(Behaviour::Rdp(Answer::Select(0), None))));
+    let negotiation = find(&rdp_only, "security_negotiation");
+    assert_eq!(negotiation.status, Status::Fail);
+    assert!(negotiation.summary.starts_with("no TLS offered"), "{}", negotiation.summary);
+    assert_eq!(fact(negotiation, "no_tls"), true);
+    assert_eq!(find(&rdp_only, "tls_certificate").status, Status::Skipped);
+    assert_eq!(find(&rdp_only, "nla").status, Status::Skipped);
+
+    let legacy = probe_all(&target(servers::start(Behaviour::Rdp(Answer::Legacy, None))));
+    let negotiation = find(&legacy, "security_negotiation");
+    assert!(negotiation.summary.contains("older than RDP 5.2"), "{}", negotiation.summary);
+    assert_eq!(fact(negotiation, "legacy_server"), true);
+
+    let no_cert = probe_all(&target(servers::start(Behaviour::Rdp(Answer::Fail(3), None))));
+    let negotiation = find(&no_cert, "security_negotiation");
+    assert!(negotiation.summary.contains("SSL_CERT_NOT_ON_SERVER"), "{}", negotiation.summary);
+    assert_eq!(fact(negotiation, "cert_not_on_server"), true);
+}
+
+#[test]
+fn a_server_with_only_tls_1_0_is_a_finding() {
+    let results = probe_all(&target(servers::start(Behaviour::Tls10Only)));
+    let tls = find(&results, "tls_certificate");
+    assert_eq!(tls.status, Status::Fail, "{tls:#?}");
+    assert_eq!(fact(tls, "legacy_tls_only"), true);
+    assert!(tls.summary.contains("only TLS 1.0 or 1.1"), "{}", tls.summary);
+}
+
+#[test]
+fn hostile_servers_give_clear_findings_within_the_budget() {
+    let cases = [
+        (Behaviour::Garbage, "security_negotiation", "bytes that are not TPKT"),
+        (Behaviour::Silent, "security_negotiation", "never answered the RDP negotiation"),
+        (Behaviour::Drip, "security_negotiation", "bytes received"),
+        (Behaviour::CloseAtOnce, "security_negotiation", "closed the connection"),
+        (Behaviour::Flood, "tls_certificate", "no certificate from"),
+    ];
+    for (behaviour, probe, words) in cases {
+        let port = servers::start(behaviour);
+        let start = Instant::now();
+        let results = probe_all(&target(port));
+        let elapsed = start.elapsed();
+        let result = find(&results, probe);
+        assert_eq!(result.status, Status::Fail, "{result:#?}");
+        assert!(result.summary.contains(words), "{probe}: {}", result.summary);
+        // Layers run one after the other, each within its 4 s budget; a call takes at most 1 s.
+        assert!(elapsed < Duration::from_secs(8), "{probe} took {elapsed:?}");
+        assert_eq!(find(&results, "reachability").status, Status::Pass);
+    }
+    let refused = probe_all(&target(servers::closed_port()));
+    let reach = find(&refused, "reachability");
+    assert_eq!(reach.status, Status::Fail);
+    assert!(reach.summary.contains("connection refused"), "{}", reach.summary);
+    assert_eq!(fact(reach, "refused"), true);
+    for later in ["security_negotiation", "tls_certificate", "nla"] {
+        let result = find(&refused, later);
+        assert_eq!(result.status, Status::Skipped);
+        assert_eq!(result.summary, "skipped: `reachability` did not pass");
+    }
+}
+
+#[test]
+fn the_flood_is_cut_off_after_a_bounded_read() {
+    let port = servers::start(Behaviour::Flood);
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let start = Instant::now();
+    let outcome = runtime.block_on(rdp_doctor::probe::net::tls_certificate(
+        "127.0.0.1",
+        port,
+        rdp_doctor::probe::net::DEFAULT_REQUEST,
+        Limits {
+            timeout: Duration::from_secs(5),
+            max_bytes: 64 * 1024,
+        },
+    ));
+    let error = outcome.expect_err("a flood is not a certificate");
+    assert!(
+        ["too_large", "garbage", "tls"].contains(&error.kind.as_str()),
+        "{error:?}"
+    );
+    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+}
+
+fn script(name: &str, source: &str) -> ProbeScript {
+    ProbeScript::new(
+        name,
+        source.to_string(),
+        Origin::Embedded(format!("probes/{name}.rhai")),
+        false,
+    )
+}
+
+#[test]
+fn hostile_scripts_are_stopped_and_the_others_still_run() {
+    let port = rdp_with(Cert::SelfSigned);
+    let silent = servers::start(Behaviour::Silent);
+    let mut scripts = vec![
+        script("spin", "loop { }"),
+        script("huge", "let s = \"x\"; loop { s += s; }"),
+        script("deep", "fn dive(n) { dive(n + 1) } dive(0)"),
+        script("files", "open(\"/etc/passwd\")"),
+        script("outside", "http_get(\"http://127.0.0.1/\")"),
+        script("escape", "import \"../../etc/passwd\" as p; 1"),
+        script("evaluate", "eval(\"1 + 1\")"),
+        script("shape", "42"),
+        script(
+            "sleepy",
+            &format!("loop {{ rdp_negotiate(\"127.0.0.1\", {silent}); }}"),
+        ),
+    ];
+    scripts.push(knowledge().probe("reachability").unwrap().clone());
+    scripts.push(knowledge().probe("dns").unwrap().clone());
+    let options = RunOptions {
+        budget: Duration::from_secs(2),
+        ..quick()
+    };
+    let start = Instant::now();
+    let results = run_probes_blocking(Arc::new(scripts), &target(port), &options).unwrap();
+    let elapsed = start.elapsed();
+    let expect = [
+        ("spin", "operations"),
+        ("huge", "grew past the sandbox limit"),
+        ("deep", "calls nested deeper than 32 levels"),
+        ("files", "`open` is not available to probes"),
+        ("outside", "`http_get` is not available to probes"),
+        ("escape", "cannot import"),
+        ("evaluate", "'eval' is disabled"),
+        ("shape", "the probe script returned `i64`"),
+        ("sleepy", "time budget of 2 s"),
+    ];
+    for (name, words) in expect {
+        let result = find(&results, name);
+        assert_eq!(result.status, Status::Error, "{result:#?}");
+        assert!(result.summary.contains(words), "{name}: {}", result.summary);
+    }
+    assert_eq!(find(&results, "reachability").status, Status::Pass);
+    // Hostile scripts run side by side: the run takes about one budget, not the sum of them.
+    assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
+}
+
+#[test]
+fn the_gateway_probe_reads_the_answer_and_the_certificate() {
+    let gateway = |status: u16, kind: Cert| {
+        let port = servers::start(Behaviour::Https(status, servers::tls_config(kind)));
+        let mut target = target(servers::closed_port());
+        target.gateway = Some(format!("https://127.0.0.1:{port}"));
+        let results = probe_all(&target);
+        find(&results, "gateway").clone()
+    };
+    let healthy = gateway(401, Cert::SelfSigned);
+    assert!(healthy.summary.contains("HTTP 401, asking for Negotiate, NTLM, Basic"), "{}", healthy.summary);
+    assert_eq!(fact(&healthy, "gateway_answers"), true);
+    let wrong = gateway(404, Cert::SelfSigned);
+    assert_eq!(wrong.status, Status::Fail);
+    assert!(wrong.summary.contains("not an RD Gateway endpoint"), "{}", wrong.summary);
+    let expired = gateway(401, Cert::Expired);
+    assert_eq!(expired.status, Status::Fail);
+    assert_eq!(fact(&expired, "expired"), true);
+    let mut none = target(servers::closed_port());
+    none.gateway = Some(format!("https://127.0.0.1:{}", servers::closed_port()));
+    let results = probe_all(&none);
+    assert!(find(&results, "gateway").summary.contains("connection refused"));
+    let skipped = probe_all(&target(servers::closed_port()));
+    assert_eq!(find(&skipped, "gateway").status, Status::Skipped);
+}
+
+#[test]
+fn probe_verdicts_raise_confirmed_rules_and_lower_refuted_ones() {
+    let knowledge = knowledge();
+    let paste = std::fs::read_to_string(super::fixture("pastes/seed-0x904-0x7.txt")).unwrap();
+    let extraction = Extractor::new(knowledge).extract(&paste);
+    let ranked = Matcher::new(knowledge).rank(&extraction, &paste);
+    let score_of = |candidates: &[rdp_doctor::matcher::Candidate], id: &str| {
+        candidates
+            .iter()
+            .find(|c| knowledge.rules[c.rule].id == id)
+            .map(|c| c.raw)
+    };
+    let expired_rule = "rdp-certificate-expired-or-unreadable";
+    let before = score_of(&ranked, expired_rule).expect("the seed paste names the expired rule");
+
+    let expired = probe_all(&target(rdp_with(Cert::Expired)));
+    let (confirmed, notices) = rerank(knowledge, ranked.clone(), &expired);
+    assert!(notices.is_empty(), "{notices:?}");
+    assert_eq!(knowledge.rules[confirmed[0].rule].id, expired_rule);
+    assert!(score_of(&confirmed, expired_rule).unwrap() > before);
+    let verdict = &confirmed[0].probes[0];
+    assert_eq!((verdict.probe.as_str(), verdict.verdict), ("tls_certificate", "confirmed"));
+
+    let valid = probe_all(&target(rdp_with(Cert::Valid)));
+    let (refuted, _) = rerank(knowledge, ranked.clone(), &valid);
+    assert!(score_of(&refuted, expired_rule).unwrap() < before);
+    assert_ne!(knowledge.rules[refuted[0].rule].id, expired_rule);
+
+    // A port nobody listens on: the network rule joins the list although the paste did not
+    // name it, and the certificate rules are not confirmed.
+    let closed = probe_all(&target(servers::closed_port()));
+    let (network, _) = rerank(knowledge, ranked, &closed);
+    assert_eq!(
+        knowledge.rules[network[0].rule].category.as_str(),
+        "network_unreachable"
+    );
+    assert!(
+        network[0].probes.iter().any(|v| v.verdict == "confirmed"),
+        "{:#?}",
+        network[0].probes
+    );
+}
