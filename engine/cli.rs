@@ -379,7 +379,11 @@ fn gather_probes(
         target.gateway = Some(gateway.to_string());
     }
     if std::io::stderr().is_terminal() {
-        let _ = writeln!(std::io::stderr(), "rdp-doctor: probing {} ...", target.display());
+        let _ = writeln!(
+            std::io::stderr(),
+            "rdp-doctor: probing {} ...",
+            target.display()
+        );
     }
     let call = Duration::from_secs_f64(options.timeout);
     let run_options = RunOptions {
@@ -421,7 +425,14 @@ fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         .results
         .iter()
         .all(|r| matches!(r.status, Status::Pass | Status::Skipped));
-    let report = render::build_report(knowledge, "", &extraction, &candidates, &notices, Some(&probes));
+    let report = render::build_report(
+        knowledge,
+        "",
+        &extraction,
+        &candidates,
+        &notices,
+        Some(&probes),
+    );
     let output = match print_report(&report, args.format, args.width) {
         Ok(output) => output,
         Err(code) => return code,
@@ -429,11 +440,19 @@ fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
     let _ = stdout.flush();
-    if healthy { EXIT_DIAGNOSED } else { EXIT_NO_MATCH }
+    if healthy {
+        EXIT_DIAGNOSED
+    } else {
+        EXIT_NO_MATCH
+    }
 }
 
 /// Renders a report in the chosen format; `Err(exit code)` when the Markdown template fails.
-fn print_report(report: &render::Report, format: Format, width: Option<usize>) -> Result<String, u8> {
+fn print_report(
+    report: &render::Report,
+    format: Format,
+    width: Option<usize>,
+) -> Result<String, u8> {
     let output = match format {
         Format::Json => render::render_json(report),
         Format::Markdown => match render::render_markdown(report) {

@@ -17,7 +17,9 @@ use serde::Serialize;
 use crate::catalog::{Knowledge, Reference, Side, embedded_site_file};
 use crate::extract::{Extraction, Role};
 use crate::matcher::Candidate;
-use crate::probe::{CONFIRMED_WEIGHT, ProbeResult, ProbeVerdict, REFUTED_FACTOR, Target};
+use crate::probe::{
+    CONFIRMED_WEIGHT, ProbeResult, ProbeVerdict, REFUTED_FACTOR, Target, UNNAMED_SHARE,
+};
 
 /// The version of the JSON contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -42,6 +44,15 @@ pub struct Report {
     /// What the probes found on the host, when one was given (`--host`, `probe`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub probes: Option<ProbeReport>,
+}
+
+impl Report {
+    /// False for a health report of probes alone (`probe`), which has no paste to show.
+    pub fn from_paste(&self) -> bool {
+        let input = &self.input;
+        !(input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty())
+            || self.probes.is_none()
+    }
 }
 
 /// The probes run against one host.
@@ -224,10 +235,17 @@ pub fn build_report(
         };
         let render = |template: &str| render_with(template, &vars);
         let render_command = |template: &str| render_with(template, &command_vars);
+        let named = !candidate.evidence.is_empty();
         let probe_evidence = candidate.probes.iter().filter_map(|v| match v.verdict {
-            "confirmed" => Some(format!(
+            "confirmed" if named => Some(format!(
                 "confirmed by probe {} ({CONFIRMED_WEIGHT:+}): {}",
                 v.probe, v.summary
+            )),
+            "confirmed" => Some(format!(
+                "found by probe {} ({:+}; the paste does not name it): {}",
+                v.probe,
+                CONFIRMED_WEIGHT * UNNAMED_SHARE,
+                v.summary
             )),
             "refuted" => Some(format!(
                 "refuted by probe {} (score x{REFUTED_FACTOR}): {}",
@@ -352,7 +370,10 @@ pub fn render_markdown(report: &Report) -> Result<String, minijinja::Error> {
     let template = embedded_site_file("report/diagnosis.md.j2").unwrap_or_default();
     env.render_str(
         template,
-        context! { report => Value::from(minijinja::value::Serde(report)) },
+        context! {
+            report => Value::from(minijinja::value::Serde(report)),
+            pasted => report.from_paste(),
+        },
     )
 }
 
@@ -409,13 +430,19 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
         out.push('\n');
     }
     let input = &report.input;
-    let pasted = !(input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty())
-        || report.probes.is_none();
+    let pasted = report.from_paste();
     if let Some(probes) = &report.probes {
         render_probes_text(&mut out, probes, &p, width);
     }
     if !pasted {
-        return render_causes_text(out, report, &p, width, "No probe found a problem with a known remedy.", "Findings and what to do");
+        return render_causes_text(
+            out,
+            report,
+            &p,
+            width,
+            "No probe found a problem with a known remedy.",
+            "Findings and what to do",
+        );
     }
     let _ = writeln!(out, "{}", p.paint(HEADING, "Recognised in the paste"));
     if input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty() {
@@ -456,7 +483,14 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
         push_wrapped(&mut out, &line, width, 13);
     }
     out.push('\n');
-    render_causes_text(out, report, &p, width, "No rule matched this paste.", "Likely causes, best first")
+    render_causes_text(
+        out,
+        report,
+        &p,
+        width,
+        "No rule matched this paste.",
+        "Likely causes, best first",
+    )
 }
 
 /// The "Checked on host" section: every probe's status and summary.

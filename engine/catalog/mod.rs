@@ -356,7 +356,9 @@ impl Knowledge {
             .and_then(|n| n.strip_suffix(".rhai"))
             .unwrap_or_default();
         let name_ok = !name.is_empty()
-            && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !name_ok {
             self.problems.push(
                 Problem::new(file, None, format!("probe name `{name}` is not snake_case"))
@@ -378,7 +380,11 @@ impl Knowledge {
         }
         let library = file.relative.starts_with("probes/lib/");
         let script = ProbeScript::new(name, file.text.clone(), file.origin.clone(), library);
-        let key = if library { format!("lib/{name}") } else { name.to_string() };
+        let key = if library {
+            format!("lib/{name}")
+        } else {
+            name.to_string()
+        };
         if let Some(old) = probes.get(&key) {
             self.notices.push(Notice {
                 message: format!(
@@ -504,7 +510,10 @@ impl Knowledge {
                         file: script.origin.to_string(),
                         line: None,
                         column: None,
-                        message: format!("probe `{}` needs `{need}`, which does not exist", script.name),
+                        message: format!(
+                            "probe `{}` needs `{need}`, which does not exist",
+                            script.name
+                        ),
                         hint: suggest(need, &probe_names).map(|s| format!("did you mean `{s}`?")),
                         source_line: None,
                     });
@@ -715,9 +724,15 @@ fn validate_rule(
                 Problem::new(
                     file,
                     at(&format!("probes[{i}]")),
-                    format!("probe check `{}` has neither `confirms_when` nor `refutes_when`", check.probe),
+                    format!(
+                        "probe check `{}` has neither `confirms_when` nor `refutes_when`",
+                        check.probe
+                    ),
                 )
-                .with_hint(Some("add an expression over the probe's facts, e.g. `confirms_when: \"expired\"`".into())),
+                .with_hint(Some(
+                    "add an expression over the probe's facts, e.g. `confirms_when: \"expired\"`"
+                        .into(),
+                )),
             );
         }
         for (field, expression) in [

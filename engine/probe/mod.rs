@@ -29,6 +29,10 @@ pub use script::SandboxLimits;
 /// Raw score a probe's confirmation adds to a rule: as much as a strong signature.
 pub const CONFIRMED_WEIGHT: f64 = 6.0;
 
+/// A rule the paste did not name, confirmed by a failing probe, enters with this share of
+/// [`CONFIRMED_WEIGHT`]: below causes that both the paste and a probe point to.
+pub const UNNAMED_SHARE: f64 = 0.5;
+
 /// A refuted rule keeps this share of its raw score.
 pub const REFUTED_FACTOR: f64 = 0.25;
 
@@ -225,7 +229,9 @@ pub async fn run_probes(
     let mut results: HashMap<String, ProbeResult> = HashMap::new();
     let mut layer_of: HashMap<String, usize> = HashMap::new();
     let mut layer = 0;
-    let mut pending: Vec<usize> = (0..scripts.len()).filter(|&i| !scripts[i].library).collect();
+    let mut pending: Vec<usize> = (0..scripts.len())
+        .filter(|&i| !scripts[i].library)
+        .collect();
     let known = |name: &str| scripts.iter().any(|s| s.name == name && !s.library);
     for &i in &pending {
         let script = &scripts[i];
@@ -284,7 +290,10 @@ pub async fn run_probes(
                     Status::Skipped => results[&need].summary.clone(),
                     _ => format!("skipped: `{need}` did not pass"),
                 };
-                results.insert(script.name.clone(), ProbeResult::new(&script.name, Status::Skipped, why));
+                results.insert(
+                    script.name.clone(),
+                    ProbeResult::new(&script.name, Status::Skipped, why),
+                );
                 continue;
             }
             let (scripts, target, options, previous) =
@@ -294,7 +303,14 @@ pub async fn run_probes(
             tasks.spawn(async move {
                 let name = scripts[i].name.clone();
                 let job = tokio::task::spawn_blocking(move || {
-                    script::run(&scripts[i], scripts.clone(), &target, &previous, &options, handle)
+                    script::run(
+                        &scripts[i],
+                        scripts.clone(),
+                        &target,
+                        &previous,
+                        &options,
+                        handle,
+                    )
                 });
                 let result = match tokio::time::timeout(grace, job).await {
                     Ok(Ok(result)) => result,
@@ -320,7 +336,13 @@ pub async fn run_probes(
         pending = waiting;
     }
     let mut ordered: Vec<&ProbeScript> = scripts.iter().filter(|s| !s.library).collect();
-    ordered.sort_by_key(|s| layer_of.get(&s.name).copied().unwrap_or(usize::MAX));
+    // Layer order; a probe outside the layers (no needs, and nothing needs it) comes last.
+    let needed = |name: &str| scripts.iter().any(|s| s.needs.iter().any(|n| n == name));
+    ordered.sort_by_key(|s| match layer_of.get(&s.name) {
+        Some(0) if !needed(&s.name) => usize::MAX - 1,
+        Some(layer) => *layer,
+        None => usize::MAX,
+    });
     ordered
         .into_iter()
         .map(|s| {
@@ -381,7 +403,12 @@ impl Recording {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let recording: Recording = serde_json::from_str(&text).map_err(|e| {
-            format!("{}:{}:{}: not a probe recording: {e}", path.display(), e.line(), e.column())
+            format!(
+                "{}:{}:{}: not a probe recording: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
         })?;
         if recording.version != 1 {
             return Err(format!(
@@ -450,7 +477,12 @@ pub fn rerank(
             None => continue,
         };
         if confirmed && !refuted {
-            candidate.raw += CONFIRMED_WEIGHT;
+            let share = if position.is_some() {
+                1.0
+            } else {
+                UNNAMED_SHARE
+            };
+            candidate.raw += CONFIRMED_WEIGHT * share;
         } else if refuted && !confirmed {
             candidate.raw *= REFUTED_FACTOR;
         }

@@ -78,14 +78,25 @@ impl NetError {
             String::new()
         };
         match error.kind() {
-            ConnectionRefused => NetError::new("refused", "connection refused: nothing listens on that port, or a firewall rejects it"),
-            ConnectionReset => NetError::new("reset", format!("the server reset the connection during {stage}{received}")),
+            ConnectionRefused => NetError::new(
+                "refused",
+                "connection refused: nothing listens on that port, or a firewall rejects it",
+            ),
+            ConnectionReset => NetError::new(
+                "reset",
+                format!("the server reset the connection during {stage}{received}"),
+            ),
             UnexpectedEof | ConnectionAborted | BrokenPipe => NetError::new(
                 "closed",
                 format!("the server closed the connection during {stage}{received}"),
             ),
-            HostUnreachable | NetworkUnreachable => NetError::new("unreachable", format!("no route to the host ({error})")),
-            InvalidData if error.to_string().contains("byte limit") => NetError::new("too_large", format!("the server sent more than allowed during {stage}")),
+            HostUnreachable | NetworkUnreachable => {
+                NetError::new("unreachable", format!("no route to the host ({error})"))
+            }
+            InvalidData if error.to_string().contains("byte limit") => NetError::new(
+                "too_large",
+                format!("the server sent more than allowed during {stage}"),
+            ),
             _ => NetError::new("io", format!("{stage} failed: {error}")),
         }
     }
@@ -136,7 +147,10 @@ async fn resolve_until(host: &str, deadline: Instant) -> Result<Vec<IpAddr>, Net
         return Ok(vec![ip]);
     }
     if bare.is_empty() || bare.len() > 253 || bare.chars().any(|c| c.is_whitespace() || c == '/') {
-        return Err(NetError::new("invalid", format!("`{host}` is not a host name")));
+        return Err(NetError::new(
+            "invalid",
+            format!("`{host}` is not a host name"),
+        ));
     }
     let lookup = async {
         match tokio::net::lookup_host((bare, 0)).await {
@@ -193,7 +207,14 @@ async fn connect_until(
                 .await
                 .map_err(|e| NetError::io("the TCP connection", &e, 0))
         };
-        match bounded(deadline, &format!("the TCP connection to {address}"), || 0, attempt).await {
+        match bounded(
+            deadline,
+            &format!("the TCP connection to {address}"),
+            || 0,
+            attempt,
+        )
+        .await
+        {
             Ok(stream) => {
                 let _ = stream.set_nodelay(true);
                 return Ok((stream, address));
@@ -279,7 +300,10 @@ pub fn parse_protocols(text: &str) -> Result<u32, String> {
         if name == "RDP" {
             continue;
         }
-        match PROTOCOL_NAMES.iter().find(|(_, n)| &n["PROTOCOL_".len()..] == name) {
+        match PROTOCOL_NAMES
+            .iter()
+            .find(|(_, n)| &n["PROTOCOL_".len()..] == name)
+        {
             Some((bit, _)) => bits |= bit,
             None => {
                 return Err(format!(
@@ -368,7 +392,9 @@ async fn negotiate_on(
         if !(11..=1024).contains(&length) {
             return Err(NetError::new(
                 "garbage",
-                format!("the server's TPKT header announces {length} bytes, not an X.224 Connection Confirm"),
+                format!(
+                    "the server's TPKT header announces {length} bytes, not an X.224 Connection Confirm"
+                ),
             ));
         }
         let mut body = vec![0u8; length - 4];
@@ -417,7 +443,11 @@ fn not_tpkt(header: &[u8; 4]) -> NetError {
     } else {
         format!(
             "bytes that are not TPKT ({})",
-            header.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(" ")
+            header
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect::<Vec<_>>()
+                .join(" ")
         )
     };
     NetError::new("garbage", format!("the server answered with {what}"))
@@ -425,7 +455,8 @@ fn not_tpkt(header: &[u8; 4]) -> NetError {
 
 /// Reads an X.224 Connection Confirm (after the TPKT header).
 fn parse_confirm(body: &[u8]) -> Result<NegotiationAnswer, NetError> {
-    let garbage = |why: &str| NetError::new("garbage", format!("not an X.224 Connection Confirm: {why}"));
+    let garbage =
+        |why: &str| NetError::new("garbage", format!("not an X.224 Connection Confirm: {why}"));
     let (&length_indicator, rest) = body.split_first().ok_or_else(|| garbage("empty TPDU"))?;
     let code = *rest.first().ok_or_else(|| garbage("no TPDU code"))?;
     match code & 0xf0 {
@@ -512,7 +543,10 @@ pub async fn tls_certificate(
         NegotiationAnswer::Failure { code } => {
             return Err(NetError::new(
                 "negotiation_failure",
-                format!("the server refused the request with RDP_NEG_FAILURE {} ({code})", failure_name(code)),
+                format!(
+                    "the server refused the request with RDP_NEG_FAILURE {} ({code})",
+                    failure_name(code)
+                ),
             ));
         }
         NegotiationAnswer::Selected { .. } => {}
@@ -581,7 +615,9 @@ async fn tls_handshake(
     )
     .await;
     let chain = seen.lock().map(|c| c.clone()).unwrap_or_default();
-    let certificate = chain.first().map(|der| CertificateFacts::from_der(der, host));
+    let certificate = chain
+        .first()
+        .map(|der| CertificateFacts::from_der(der, host));
     let trust = chain
         .first()
         .map(|end_entity| super::x509::system_trust(end_entity, &chain[1..], &name));
@@ -616,7 +652,8 @@ async fn tls_handshake(
                     cipher: String::new(),
                     legacy_tls_only: true,
                     handshake_error: Some(
-                        "the server offers only TLS 1.0 or 1.1; TLS 1.2 or later was refused".into(),
+                        "the server offers only TLS 1.0 or 1.1; TLS 1.2 or later was refused"
+                            .into(),
                     ),
                     certificate: certificate.clone(),
                     chain_length: chain.len(),
@@ -648,15 +685,30 @@ fn tls_error(error: NetError) -> NetError {
         return error;
     }
     if lower.contains("byte limit") {
-        NetError::new("too_large", "the server sent more than allowed during the TLS handshake")
+        NetError::new(
+            "too_large",
+            "the server sent more than allowed during the TLS handshake",
+        )
     } else if lower.contains("eof") || lower.contains("close_notify") || lower.contains("closed") {
-        NetError::new("closed", "the server closed the connection during the TLS handshake")
+        NetError::new(
+            "closed",
+            "the server closed the connection during the TLS handshake",
+        )
     } else if lower.contains("reset") {
-        NetError::new("reset", "the server reset the connection during the TLS handshake")
+        NetError::new(
+            "reset",
+            "the server reset the connection during the TLS handshake",
+        )
     } else if lower.contains("corrupt message") || lower.contains("invalid") {
-        NetError::new("garbage", format!("the server's TLS answer is not TLS ({})", error.message))
+        NetError::new(
+            "garbage",
+            format!("the server's TLS answer is not TLS ({})", error.message),
+        )
     } else {
-        NetError::new("tls", format!("the TLS handshake failed: {}", error.message))
+        NetError::new(
+            "tls",
+            format!("the TLS handshake failed: {}", error.message),
+        )
     }
 }
 
@@ -842,7 +894,11 @@ impl GatewayUrl {
         let text = text.trim();
         let rest = match text.split_once("://") {
             Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
-            Some((scheme, _)) => return Err(format!("`{scheme}` URLs are not RD Gateway URLs; use https://")),
+            Some((scheme, _)) => {
+                return Err(format!(
+                    "`{scheme}` URLs are not RD Gateway URLs; use https://"
+                ));
+            }
             None => text,
         };
         let (authority, path) = match rest.find('/') {
@@ -901,7 +957,14 @@ pub async fn https_probe(url: &GatewayUrl, limits: Limits) -> Result<HttpsReport
     let start = Instant::now();
     let deadline = start + limits.timeout;
     let (stream, address) = connect_until(&url.host, url.port, deadline).await?;
-    let session = tls_handshake(stream, &url.host, deadline, limits.max_bytes, &[b"http/1.1"]).await?;
+    let session = tls_handshake(
+        stream,
+        &url.host,
+        deadline,
+        limits.max_bytes,
+        &[b"http/1.1"],
+    )
+    .await?;
     let mut report = HttpsReport {
         address: address.to_string(),
         version: session.version.clone(),
@@ -1041,16 +1104,31 @@ mod tests {
 
     #[test]
     fn reads_negotiation_answers() {
-        let rsp = [0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 0x02, 0x01, 0x08, 0, 0x01, 0, 0, 0];
+        let rsp = [
+            0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 0x02, 0x01, 0x08, 0, 0x01, 0, 0, 0,
+        ];
         assert_eq!(
             parse_confirm(&rsp).unwrap(),
-            NegotiationAnswer::Selected { protocol: 1, flags: 1 }
+            NegotiationAnswer::Selected {
+                protocol: 1,
+                flags: 1
+            }
         );
-        let failure = [0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 0x03, 0x00, 0x08, 0, 0x05, 0, 0, 0];
-        assert_eq!(parse_confirm(&failure).unwrap(), NegotiationAnswer::Failure { code: 5 });
+        let failure = [
+            0x0e, 0xd0, 0, 0, 0x12, 0x34, 0, 0x03, 0x00, 0x08, 0, 0x05, 0, 0, 0,
+        ];
+        assert_eq!(
+            parse_confirm(&failure).unwrap(),
+            NegotiationAnswer::Failure { code: 5 }
+        );
         let legacy = [0x06, 0xd0, 0, 0, 0x12, 0x34, 0];
         assert_eq!(parse_confirm(&legacy).unwrap(), NegotiationAnswer::Legacy);
-        assert_eq!(parse_confirm(&[0x06, 0x80, 0, 0, 0, 0, 0]).unwrap_err().kind, "garbage");
+        assert_eq!(
+            parse_confirm(&[0x06, 0x80, 0, 0, 0, 0, 0])
+                .unwrap_err()
+                .kind,
+            "garbage"
+        );
     }
 
     #[test]
@@ -1065,11 +1143,17 @@ mod tests {
     #[test]
     fn splits_hosts_and_urls() {
         assert_eq!(split_host_port("h:3390", 3389).unwrap(), ("h".into(), 3390));
-        assert_eq!(split_host_port("[::1]:33", 3389).unwrap(), ("::1".into(), 33));
+        assert_eq!(
+            split_host_port("[::1]:33", 3389).unwrap(),
+            ("::1".into(), 33)
+        );
         assert_eq!(split_host_port("::1", 3389).unwrap(), ("::1".into(), 3389));
         assert!(split_host_port("h:99999", 3389).is_err());
         let url = GatewayUrl::parse("https://gw.example.com:8443").unwrap();
-        assert_eq!((url.host.as_str(), url.port, url.path.as_str()), ("gw.example.com", 8443, "/remoteDesktopGateway/"));
+        assert_eq!(
+            (url.host.as_str(), url.port, url.path.as_str()),
+            ("gw.example.com", 8443, "/remoteDesktopGateway/")
+        );
         assert!(GatewayUrl::parse("http://gw").is_err());
     }
 }

@@ -65,19 +65,25 @@ fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
 /// Compiles a probe script, for load-time checks: `Err((message, line, column))`.
 pub fn compile(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
     let engine = sandboxed_engine(&SandboxLimits::default());
-    engine
-        .compile(source)
-        .map(|_| ())
-        .map_err(|e| (e.err_type().to_string(), e.position().line(), e.position().position()))
+    engine.compile(source).map(|_| ()).map_err(|e| {
+        (
+            e.err_type().to_string(),
+            e.position().line(),
+            e.position().position(),
+        )
+    })
 }
 
 /// Compiles a rule's `confirms_when` / `refutes_when` expression.
 pub fn compile_expression(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
     let engine = sandboxed_engine(&SandboxLimits::default());
-    engine
-        .compile_expression(source)
-        .map(|_| ())
-        .map_err(|e| (e.err_type().to_string(), e.position().line(), e.position().position()))
+    engine.compile_expression(source).map(|_| ()).map_err(|e| {
+        (
+            e.err_type().to_string(),
+            e.position().line(),
+            e.position().position(),
+        )
+    })
 }
 
 /// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
@@ -120,9 +126,13 @@ impl ModuleResolver for ProbeModules {
                 position,
             )));
         };
-        let ast = engine
-            .compile(&script.source)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.into(), e.into(), position)))?;
+        let ast = engine.compile(&script.source).map_err(|e| {
+            Box::new(EvalAltResult::ErrorInModule(
+                path.into(),
+                e.into(),
+                position,
+            ))
+        })?;
         let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
             .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.into(), e, position)))?;
         Ok(module.into())
@@ -198,7 +208,9 @@ fn from_script_value(name: &str, value: Dynamic) -> ProbeResult {
         ProbeResult::new(
             name,
             Status::Error,
-            format!("the probe script returned {why}; it must return #{{ status: \"pass\"|\"fail\"|\"error\"|\"skipped\", summary: \"...\", facts: #{{...}} }}"),
+            format!(
+                "the probe script returned {why}; it must return #{{ status: \"pass\"|\"fail\"|\"error\"|\"skipped\", summary: \"...\", facts: #{{...}} }}"
+            ),
         )
     };
     let json: Value = match rhai::serde::from_dynamic(&value) {
@@ -460,26 +472,29 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
     );
 
     let h = handle;
-    engine.register_fn("https_probe", move |url: &str| -> Result<Dynamic, Box<EvalAltResult>> {
-        let limits = limits()?;
-        let url = GatewayUrl::parse(url)?;
-        let value = match h.block_on(net::https_probe(&url, limits)) {
-            Ok(report) => json!({
-                "ok": true,
-                "address": report.address,
-                "version": report.version,
-                "legacy_tls_only": report.legacy_tls_only,
-                "status": report.status,
-                "reason": report.reason,
-                "auth_schemes": report.auth_schemes,
-                "server": report.server,
-                "elapsed_ms": report.elapsed_ms,
-                "certificate": certificate_value(&report.certificate, &report.trust),
-            }),
-            Err(error) => failure(&error),
-        };
-        Ok(to_dynamic(&value))
-    });
+    engine.register_fn(
+        "https_probe",
+        move |url: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+            let limits = limits()?;
+            let url = GatewayUrl::parse(url)?;
+            let value = match h.block_on(net::https_probe(&url, limits)) {
+                Ok(report) => json!({
+                    "ok": true,
+                    "address": report.address,
+                    "version": report.version,
+                    "legacy_tls_only": report.legacy_tls_only,
+                    "status": report.status,
+                    "reason": report.reason,
+                    "auth_schemes": report.auth_schemes,
+                    "server": report.server,
+                    "elapsed_ms": report.elapsed_ms,
+                    "certificate": certificate_value(&report.certificate, &report.trust),
+                }),
+                Err(error) => failure(&error),
+            };
+            Ok(to_dynamic(&value))
+        },
+    );
 
     engine.register_fn("join", |items: rhai::Array, separator: &str| {
         items

@@ -3,11 +3,11 @@
 use std::net::IpAddr;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use ::time::OffsetDateTime;
+use ::time::format_description::well_known::Rfc3339;
 use rustls::client::WebPkiServerVerifier;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use serde::{Deserialize, Serialize};
-use ::time::OffsetDateTime;
-use ::time::format_description::well_known::Rfc3339;
 use x509_parser::prelude::*;
 
 /// Days before expiry from which a certificate counts as expiring soon.
@@ -107,7 +107,10 @@ impl CertificateFacts {
             .to_string();
         facts.serial = cert.raw_serial_as_string();
         let validity = cert.validity();
-        let (start, end) = (validity.not_before.timestamp(), validity.not_after.timestamp());
+        let (start, end) = (
+            validity.not_before.timestamp(),
+            validity.not_after.timestamp(),
+        );
         facts.not_before = rfc3339(start);
         facts.not_after = rfc3339(end);
         facts.days_left = (end - now).div_euclid(86_400);
@@ -157,7 +160,8 @@ impl CertificateFacts {
             .map(str::to_string)
             .unwrap_or_else(|_| oid.to_id_string());
         let lower = facts.signature_algorithm.to_ascii_lowercase();
-        facts.weak_signature = lower.contains("sha1") || lower.contains("md5") || lower.contains("md2");
+        facts.weak_signature =
+            lower.contains("sha1") || lower.contains("md5") || lower.contains("md2");
         match cert.extended_key_usage() {
             Ok(Some(eku)) => {
                 let usage = eku.value;

@@ -402,3 +402,100 @@ fn rules_test_takes_rule_ids() {
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(!stderr(&output).contains("panicked"));
 }
+
+#[test]
+fn probe_options_are_checked_before_anything_is_probed() {
+    let cases: [&[&str]; 6] = [
+        &["diagnose", "0x904", "--gateway", "https://gw.example.com"],
+        &["diagnose", "0x904", "--record", "/tmp/never-written.json"],
+        &["diagnose", "0x904", "--host", "not a host"],
+        &["diagnose", "0x904", "--host", "127.0.0.1:99999"],
+        &["probe", "127.0.0.1", "--gateway", "http://gw.example.com"],
+        &["probe"],
+    ];
+    for args in cases {
+        let output = rdp_doctor(args, None);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(!stdout(&output).contains("Checked on"), "{args:?}");
+    }
+    assert!(!std::path::Path::new("/tmp/never-written.json").exists());
+    let broken = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(broken.path(), "{\n  \"version\": 1,\n  \"target\": 7\n}\n").unwrap();
+    let output = rdp_doctor(
+        &["probe", "--replay", broken.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains(":3:"), "names the line: {message}");
+    assert!(message.contains("not a probe recording"), "{message}");
+}
+
+#[test]
+fn nothing_is_probed_without_a_host_but_a_named_host_is_suggested() {
+    let output = rdp_doctor(
+        &[
+            "diagnose",
+            "--format",
+            "json",
+            "Error code: 0x904 connecting to rdp.example.com",
+        ],
+        None,
+    );
+    let report = json(&output);
+    assert!(report.get("probes").is_none());
+    let notices = report["notices"].to_string();
+    assert!(
+        notices.contains("add `--host rdp.example.com`"),
+        "{notices}"
+    );
+}
+
+#[test]
+fn diagnose_with_a_host_probes_it_and_says_what_passed() {
+    let port = super::servers::start(super::servers::Behaviour::Rdp(
+        super::servers::Answer::SslWhenAsked,
+        Some(super::servers::tls_config(super::servers::Cert::Expired)),
+    ));
+    let host = format!("127.0.0.1:{port}");
+    let output = rdp_doctor(
+        &["diagnose", "--host", &host, "--width", "400", &seed_text()],
+        None,
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains(&format!("Checked on {host}")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "pass    reachability          TCP {port} reachable"
+        )),
+        "{text}"
+    );
+    let first = text
+        .lines()
+        .find(|l| l.starts_with("1. "))
+        .expect("a first cause");
+    assert!(first.contains("expired"), "{first}");
+    assert!(
+        text.contains("valid from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z"),
+        "{text}"
+    );
+
+    // A closed port: the probe report says so and ranks the listener rule first.
+    let closed = format!("127.0.0.1:{}", super::servers::closed_port());
+    let output = rdp_doctor(&["probe", &closed, "--format", "json"], None);
+    assert_eq!(output.status.code(), Some(1));
+    let report = json(&output);
+    let results = report["probes"]["results"].as_array().unwrap();
+    let reach = results
+        .iter()
+        .find(|r| r["probe"] == "reachability")
+        .unwrap();
+    assert_eq!(reach["status"], "fail");
+    assert_eq!(report["diagnoses"][0]["category"], "network_unreachable");
+}

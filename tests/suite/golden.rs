@@ -4,14 +4,20 @@
 use std::process::Command;
 
 fn golden(name: &str, args: &[&str]) {
+    golden_exit(name, args, 0);
+}
+
+/// A golden file of a command that exits with `code`.
+fn golden_exit(name: &str, args: &[&str], code: i32) {
     let output = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
         .args(args)
         .env("NO_COLOR", "1")
         .env("COLUMNS", "100")
         .output()
         .expect("rdp-doctor runs");
-    assert!(
-        output.status.success(),
+    assert_eq!(
+        output.status.code(),
+        Some(code),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
@@ -36,6 +42,12 @@ fn golden(name: &str, args: &[&str]) {
             actual.lines().nth(first).unwrap_or("<end>")
         );
     }
+}
+
+fn recording(name: &str) -> String {
+    super::fixture(&format!("probes/{name}.json"))
+        .display()
+        .to_string()
 }
 
 fn seed() -> String {
@@ -71,4 +83,62 @@ fn seed_paste_as_json() {
 #[test]
 fn explain_0x7_in_every_family() {
     golden("explain-0x7.txt", &["explain", "0x7"]);
+}
+
+/// Probe results recorded against the lab's xrdp with an expired certificate, replayed: the
+/// certificate rule is confirmed and rises, with the real expiry date in its causes.
+#[test]
+fn seed_paste_with_recorded_probes_as_text() {
+    let replay = recording("xrdp-expired-cert");
+    golden(
+        "seed-probed.txt",
+        &[
+            "diagnose",
+            "--width",
+            "100",
+            "--file",
+            &seed(),
+            "--replay",
+            &replay,
+        ],
+    );
+}
+
+#[test]
+fn seed_paste_with_recorded_probes_as_json() {
+    let replay = recording("xrdp-expired-cert");
+    golden(
+        "seed-probed.json",
+        &[
+            "diagnose",
+            "--format",
+            "json",
+            "--file",
+            &seed(),
+            "--replay",
+            &replay,
+        ],
+    );
+}
+
+/// The health report of FreeRDP's shadow server (NLA required), recorded in the lab.
+#[test]
+fn health_report_of_an_nla_server_as_markdown() {
+    let replay = recording("shadow-nla");
+    golden_exit(
+        "probe-shadow-nla.md",
+        &["probe", "--format", "markdown", "--replay", &replay],
+        1,
+    );
+}
+
+/// The health report of xrdp in rdp mode: no TLS offered, later layers skipped.
+#[test]
+fn health_report_of_a_server_without_tls_as_text() {
+    let replay = recording("xrdp-rdp-only");
+    golden_exit(
+        "probe-rdp-only.txt",
+        &["probe", "--width", "100", "--replay", &replay],
+        1,
+    );
 }

@@ -5,6 +5,7 @@ mod extract;
 mod golden;
 mod knowledge;
 mod lab;
+mod lab_servers;
 mod probes;
 mod rules;
 mod servers;

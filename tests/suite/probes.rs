@@ -70,12 +70,32 @@ fn rdp_with(kind: Cert) -> u16 {
 #[test]
 fn every_certificate_condition_is_named() {
     let cases = [
-        (Cert::Valid, "not_trusted", "issued by CN=rdp-doctor test authority, which this system does not trust"),
-        (Cert::SelfSigned, "self_signed", "self-signed (CN=localhost)"),
+        (
+            Cert::Valid,
+            "not_trusted",
+            "issued by CN=rdp-doctor test authority, which this system does not trust",
+        ),
+        (
+            Cert::SelfSigned,
+            "self_signed",
+            "self-signed (CN=localhost)",
+        ),
         (Cert::Expired, "expired", "expired "),
-        (Cert::NotYetValid, "not_yet_valid", "not valid until 2090-01-01T00:00:00Z"),
-        (Cert::WrongName, "name_mismatch", "issued to wrong-host.example.invalid, not to 127.0.0.1"),
-        (Cert::NoServerAuth, "missing_server_auth_eku", "no Server Authentication usage (EKU: clientAuth)"),
+        (
+            Cert::NotYetValid,
+            "not_yet_valid",
+            "not valid until 2090-01-01T00:00:00Z",
+        ),
+        (
+            Cert::WrongName,
+            "name_mismatch",
+            "issued to wrong-host.example.invalid, not to 127.0.0.1",
+        ),
+        (
+            Cert::NoServerAuth,
+            "missing_server_auth_eku",
+            "no Server Authentication usage (EKU: clientAuth)",
+        ),
     ];
     for (kind, flag, words) in cases {
         let results = probe_all(&target(rdp_with(kind)));
@@ -90,7 +110,12 @@ fn every_certificate_condition_is_named() {
             assert_eq!(fact(tls, flag), true, "{kind:?}: {:#?}", tls.facts);
         }
         // Only the condition of this certificate is reported.
-        for other in ["expired", "not_yet_valid", "name_mismatch", "missing_server_auth_eku"] {
+        for other in [
+            "expired",
+            "not_yet_valid",
+            "name_mismatch",
+            "missing_server_auth_eku",
+        ] {
             if other != flag {
                 assert_eq!(fact(tls, other), false, "{kind:?} also reports {other}");
             }
@@ -113,27 +138,52 @@ fn every_negotiation_answer_is_named() {
     let results = probe_all(&target(hybrid));
     let nla = find(&results, "nla");
     assert_eq!(nla.status, Status::Pass);
-    assert!(nla.summary.contains("HYBRID_REQUIRED_BY_SERVER"), "{}", nla.summary);
+    assert!(
+        nla.summary.contains("HYBRID_REQUIRED_BY_SERVER"),
+        "{}",
+        nla.summary
+    );
     assert_eq!(fact(nla, "requires_nla"), true);
     let negotiation = find(&results, "security_negotiation");
     assert_eq!(fact(negotiation, "selected_name"), "PROTOCOL_HYBRID");
 
-    let rdp_only = probe_all(&target(servers::start(Behaviour::Rdp(Answer::Select(0), None))));
+    let rdp_only = probe_all(&target(servers::start(Behaviour::Rdp(
+        Answer::Select(0),
+        None,
+    ))));
     let negotiation = find(&rdp_only, "security_negotiation");
     assert_eq!(negotiation.status, Status::Fail);
-    assert!(negotiation.summary.starts_with("no TLS offered"), "{}", negotiation.summary);
+    assert!(
+        negotiation.summary.starts_with("no TLS offered"),
+        "{}",
+        negotiation.summary
+    );
     assert_eq!(fact(negotiation, "no_tls"), true);
     assert_eq!(find(&rdp_only, "tls_certificate").status, Status::Skipped);
     assert_eq!(find(&rdp_only, "nla").status, Status::Skipped);
 
-    let legacy = probe_all(&target(servers::start(Behaviour::Rdp(Answer::Legacy, None))));
+    let legacy = probe_all(&target(servers::start(Behaviour::Rdp(
+        Answer::Legacy,
+        None,
+    ))));
     let negotiation = find(&legacy, "security_negotiation");
-    assert!(negotiation.summary.contains("older than RDP 5.2"), "{}", negotiation.summary);
+    assert!(
+        negotiation.summary.contains("older than RDP 5.2"),
+        "{}",
+        negotiation.summary
+    );
     assert_eq!(fact(negotiation, "legacy_server"), true);
 
-    let no_cert = probe_all(&target(servers::start(Behaviour::Rdp(Answer::Fail(3), None))));
+    let no_cert = probe_all(&target(servers::start(Behaviour::Rdp(
+        Answer::Fail(3),
+        None,
+    ))));
     let negotiation = find(&no_cert, "security_negotiation");
-    assert!(negotiation.summary.contains("SSL_CERT_NOT_ON_SERVER"), "{}", negotiation.summary);
+    assert!(
+        negotiation.summary.contains("SSL_CERT_NOT_ON_SERVER"),
+        "{}",
+        negotiation.summary
+    );
     assert_eq!(fact(negotiation, "cert_not_on_server"), true);
 }
 
@@ -143,16 +193,32 @@ fn a_server_with_only_tls_1_0_is_a_finding() {
     let tls = find(&results, "tls_certificate");
     assert_eq!(tls.status, Status::Fail, "{tls:#?}");
     assert_eq!(fact(tls, "legacy_tls_only"), true);
-    assert!(tls.summary.contains("only TLS 1.0 or 1.1"), "{}", tls.summary);
+    assert!(
+        tls.summary.contains("only TLS 1.0 or 1.1"),
+        "{}",
+        tls.summary
+    );
 }
 
 #[test]
 fn hostile_servers_give_clear_findings_within_the_budget() {
     let cases = [
-        (Behaviour::Garbage, "security_negotiation", "bytes that are not TPKT"),
-        (Behaviour::Silent, "security_negotiation", "never answered the RDP negotiation"),
+        (
+            Behaviour::Garbage,
+            "security_negotiation",
+            "bytes that are not TPKT",
+        ),
+        (
+            Behaviour::Silent,
+            "security_negotiation",
+            "never answered the RDP negotiation",
+        ),
         (Behaviour::Drip, "security_negotiation", "bytes received"),
-        (Behaviour::CloseAtOnce, "security_negotiation", "closed the connection"),
+        (
+            Behaviour::CloseAtOnce,
+            "security_negotiation",
+            "closed the connection",
+        ),
         (Behaviour::Flood, "tls_certificate", "no certificate from"),
     ];
     for (behaviour, probe, words) in cases {
@@ -162,15 +228,27 @@ fn hostile_servers_give_clear_findings_within_the_budget() {
         let elapsed = start.elapsed();
         let result = find(&results, probe);
         assert_eq!(result.status, Status::Fail, "{result:#?}");
-        assert!(result.summary.contains(words), "{probe}: {}", result.summary);
-        // Layers run one after the other, each within its 4 s budget; a call takes at most 1 s.
-        assert!(elapsed < Duration::from_secs(8), "{probe} took {elapsed:?}");
+        assert!(
+            result.summary.contains(words),
+            "{probe}: {}",
+            result.summary
+        );
+        // Layers run one after the other: name, TCP and each failing call end within the 1 s
+        // call limit, and no layer outlives its 4 s budget.
+        assert!(
+            elapsed < Duration::from_secs(12),
+            "{probe} took {elapsed:?}"
+        );
         assert_eq!(find(&results, "reachability").status, Status::Pass);
     }
     let refused = probe_all(&target(servers::closed_port()));
     let reach = find(&refused, "reachability");
     assert_eq!(reach.status, Status::Fail);
-    assert!(reach.summary.contains("connection refused"), "{}", reach.summary);
+    assert!(
+        reach.summary.contains("connection refused"),
+        "{}",
+        reach.summary
+    );
     assert_eq!(fact(reach, "refused"), true);
     for later in ["security_negotiation", "tls_certificate", "nla"] {
         let result = find(&refused, later);
@@ -198,7 +276,11 @@ fn the_flood_is_cut_off_after_a_bounded_read() {
         ["too_large", "garbage", "tls"].contains(&error.kind.as_str()),
         "{error:?}"
     );
-    assert!(start.elapsed() < Duration::from_secs(2), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 fn script(name: &str, source: &str) -> ProbeScript {
@@ -268,18 +350,32 @@ fn the_gateway_probe_reads_the_answer_and_the_certificate() {
         find(&results, "gateway").clone()
     };
     let healthy = gateway(401, Cert::SelfSigned);
-    assert!(healthy.summary.contains("HTTP 401, asking for Negotiate, NTLM, Basic"), "{}", healthy.summary);
+    assert!(
+        healthy
+            .summary
+            .contains("HTTP 401, asking for Negotiate, NTLM, Basic"),
+        "{}",
+        healthy.summary
+    );
     assert_eq!(fact(&healthy, "gateway_answers"), true);
     let wrong = gateway(404, Cert::SelfSigned);
     assert_eq!(wrong.status, Status::Fail);
-    assert!(wrong.summary.contains("not an RD Gateway endpoint"), "{}", wrong.summary);
+    assert!(
+        wrong.summary.contains("not an RD Gateway endpoint"),
+        "{}",
+        wrong.summary
+    );
     let expired = gateway(401, Cert::Expired);
     assert_eq!(expired.status, Status::Fail);
     assert_eq!(fact(&expired, "expired"), true);
     let mut none = target(servers::closed_port());
     none.gateway = Some(format!("https://127.0.0.1:{}", servers::closed_port()));
     let results = probe_all(&none);
-    assert!(find(&results, "gateway").summary.contains("connection refused"));
+    assert!(
+        find(&results, "gateway")
+            .summary
+            .contains("connection refused")
+    );
     let skipped = probe_all(&target(servers::closed_port()));
     assert_eq!(find(&skipped, "gateway").status, Status::Skipped);
 }
@@ -305,24 +401,33 @@ fn probe_verdicts_raise_confirmed_rules_and_lower_refuted_ones() {
     assert_eq!(knowledge.rules[confirmed[0].rule].id, expired_rule);
     assert!(score_of(&confirmed, expired_rule).unwrap() > before);
     let verdict = &confirmed[0].probes[0];
-    assert_eq!((verdict.probe.as_str(), verdict.verdict), ("tls_certificate", "confirmed"));
+    assert_eq!(
+        (verdict.probe.as_str(), verdict.verdict),
+        ("tls_certificate", "confirmed")
+    );
 
     let valid = probe_all(&target(rdp_with(Cert::Valid)));
     let (refuted, _) = rerank(knowledge, ranked.clone(), &valid);
     assert!(score_of(&refuted, expired_rule).unwrap() < before);
     assert_ne!(knowledge.rules[refuted[0].rule].id, expired_rule);
 
-    // A port nobody listens on: the network rule joins the list although the paste did not
-    // name it, and the certificate rules are not confirmed.
+    // A port nobody listens on: the network rules join the list although the paste did not
+    // name them (below the causes the paste names), and no certificate rule is confirmed.
     let closed = probe_all(&target(servers::closed_port()));
     let (network, _) = rerank(knowledge, ranked, &closed);
-    assert_eq!(
-        knowledge.rules[network[0].rule].category.as_str(),
-        "network_unreachable"
+    let confirmed: Vec<&str> = network
+        .iter()
+        .filter(|c| c.probes.iter().any(|v| v.verdict == "confirmed"))
+        .map(|c| knowledge.rules[c.rule].id.as_str())
+        .collect();
+    assert!(
+        confirmed.contains(&"rdp-service-or-listener-stopped"),
+        "{confirmed:?}"
     );
     assert!(
-        network[0].probes.iter().any(|v| v.verdict == "confirmed"),
-        "{:#?}",
-        network[0].probes
+        confirmed
+            .iter()
+            .all(|id| knowledge.rule(id).unwrap().category.as_str() == "network_unreachable"),
+        "{confirmed:?}"
     );
 }

@@ -180,7 +180,9 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> std::io::Result<(
             tokio::time::sleep(Duration::from_secs(2)).await;
         }
         Behaviour::Garbage => {
-            stream.write_all(b"\x00\xffnot an RDP server at all\r\n").await?;
+            stream
+                .write_all(b"\x00\xffnot an RDP server at all\r\n")
+                .await?;
         }
         Behaviour::Drip => {
             for byte in confirm(2, 1, 1) {
