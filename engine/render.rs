@@ -272,10 +272,12 @@ pub fn build_report(
             codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
             evidence,
             summary: render(&rule.summary).trim().to_string(),
+            // A cause that only applies with probe facts renders empty without them.
             causes: rule
                 .causes
                 .iter()
                 .map(|c| render(c).trim().to_string())
+                .filter(|c| !c.is_empty())
                 .collect(),
             steps: rule
                 .steps
