@@ -499,3 +499,33 @@ fn diagnose_with_a_host_probes_it_and_says_what_passed() {
     assert_eq!(reach["status"], "fail");
     assert_eq!(report["diagnoses"][0]["category"], "network_unreachable");
 }
+
+#[test]
+fn an_extra_probe_script_runs_and_a_broken_one_is_reported_with_its_place() {
+    let port = super::servers::start(super::servers::Behaviour::Rdp(
+        super::servers::Answer::SslWhenAsked,
+        Some(super::servers::tls_config(super::servers::Cert::SelfSigned)),
+    ));
+    let host = format!("127.0.0.1:{port}");
+    let output = with_rules("probe-scripts", &["probe", &host, "--format", "json"]);
+    let problems = stderr(&output);
+    assert!(
+        problems
+            .contains("probe-scripts/probes/unfinished.rhai:2:45: probe script does not compile"),
+        "{problems}"
+    );
+    let report = json(&output);
+    let results = report["probes"]["results"].as_array().unwrap();
+    let extra = results
+        .iter()
+        .find(|r| r["probe"] == "rdp_port_banner")
+        .expect("the extra probe ran");
+    assert_eq!(extra["status"], "pass");
+    assert_eq!(
+        extra["summary"],
+        "a TLS-only request gets RDP_NEG_RSP PROTOCOL_SSL"
+    );
+    assert!(results.iter().all(|r| r["probe"] != "unfinished"));
+    // The embedded probes still ran.
+    assert_eq!(results.len(), 7, "{results:#?}");
+}
