@@ -1079,6 +1079,264 @@ fn connection_id() -> String {
     )
 }
 
+/// What the server answered inside TLS to the first CredSSP message: a TSRequest carrying an
+/// NTLM NEGOTIATE_MESSAGE, which holds no user name, domain or password.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CredsspReport {
+    /// The negotiation that preceded TLS.
+    pub negotiation: Option<Negotiation>,
+    /// The server answered with an NTLM CHALLENGE_MESSAGE: CredSSP works.
+    pub challenge: bool,
+    /// The TSRequest version of the answer.
+    pub ts_version: i64,
+    /// The TSRequest `errorCode` (an NTSTATUS), 0 when none.
+    pub error_code: i64,
+    /// NetBIOS computer name from the challenge's target information.
+    pub netbios_computer: String,
+    /// NetBIOS domain name.
+    pub netbios_domain: String,
+    /// DNS computer name.
+    pub dns_computer: String,
+    /// DNS domain name.
+    pub dns_domain: String,
+    /// DNS forest name.
+    pub dns_tree: String,
+    /// The server's version from the challenge (`10.0.17763`), empty when absent.
+    pub os_version: String,
+    /// Milliseconds for the whole exchange.
+    pub elapsed_ms: u64,
+}
+
+/// The NTLM NEGOTIATE_MESSAGE (MS-NLMP 2.2.1.1): Unicode, NTLM, extended session security,
+/// target info, 128/56-bit, key exchange, version; no domain or workstation.
+const NTLM_NEGOTIATE: [u8; 40] = [
+    b'N', b'T', b'L', b'M', b'S', b'S', b'P', 0, // signature
+    1, 0, 0, 0, // NEGOTIATE_MESSAGE
+    0xb7, 0x82, 0x08, 0xe2, // flags
+    0, 0, 0, 0, 0, 0, 0, 0, // DomainNameFields
+    0, 0, 0, 0, 0, 0, 0, 0, // WorkstationFields
+    10, 0, 0x61, 0x4a, 0, 0, 0, 15, // Version 10.0.19041, NTLM revision 15
+];
+
+/// DER: a tag with its content.
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else if n < 0x100 {
+        out.extend_from_slice(&[0x81, n as u8]);
+    } else {
+        out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// The first TSRequest (MS-CSSP 2.2.1): version 6 and one negoToken.
+fn ts_request_negotiate() -> Vec<u8> {
+    let version = der(0xa0, &der(0x02, &[6]));
+    let token = der(0x30, &der(0xa0, &der(0x04, &NTLM_NEGOTIATE)));
+    let nego = der(0xa1, &der(0x30, &token));
+    der(0x30, &[version, nego].concat())
+}
+
+/// Splits one DER element off `data`: (tag, content, rest).
+fn der_split(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = data.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (length, rest) = if first < 0x80 {
+        (first as usize, rest)
+    } else {
+        let count = (first & 0x7f) as usize;
+        if count == 0 || count > 3 || rest.len() < count {
+            return None;
+        }
+        let length = rest[..count]
+            .iter()
+            .fold(0usize, |n, b| (n << 8) | *b as usize);
+        (length, &rest[count..])
+    };
+    (rest.len() >= length).then(|| (tag, &rest[..length], &rest[length..]))
+}
+
+fn der_integer(content: &[u8]) -> i64 {
+    let mut value: i64 = if content.first().is_some_and(|b| b & 0x80 != 0) {
+        -1
+    } else {
+        0
+    };
+    for b in content.iter().take(8) {
+        value = (value << 8) | *b as i64;
+    }
+    value
+}
+
+/// Reads a TSRequest answer into `report`; returns the NTLM token, when there is one.
+fn parse_ts_request<'a>(data: &'a [u8], report: &mut CredsspReport) -> Option<&'a [u8]> {
+    let (tag, body, _) = der_split(data)?;
+    if tag != 0x30 {
+        return None;
+    }
+    let mut token = None;
+    let mut rest = body;
+    while let Some((tag, content, next)) = der_split(rest) {
+        match tag {
+            0xa0 => report.ts_version = der_split(content).map_or(0, |(_, v, _)| der_integer(v)),
+            0xa1 => {
+                // NegoData ::= SEQUENCE OF SEQUENCE { negoToken [0] OCTET STRING }
+                token = der_split(content)
+                    .and_then(|(_, list, _)| der_split(list))
+                    .and_then(|(_, item, _)| der_split(item))
+                    .and_then(|(_, explicit, _)| der_split(explicit))
+                    .map(|(_, octets, _)| octets);
+            }
+            0xa4 => report.error_code = der_split(content).map_or(0, |(_, v, _)| der_integer(v)),
+            _ => {}
+        }
+        rest = next;
+    }
+    token
+}
+
+/// Reads an NTLM CHALLENGE_MESSAGE's target information and version (MS-NLMP 2.2.1.2).
+fn parse_challenge(token: &[u8], report: &mut CredsspReport) -> bool {
+    if token.len() < 48 || &token[..8] != b"NTLMSSP\0" || token[8] != 2 {
+        return false;
+    }
+    let u16_at = |i: usize| u16::from_le_bytes([token[i], token[i + 1]]) as usize;
+    let u32_at = |i: usize| {
+        u32::from_le_bytes([token[i], token[i + 1], token[i + 2], token[i + 3]]) as usize
+    };
+    let flags = u32_at(20);
+    if flags & 0x0200_0000 != 0 && token.len() >= 56 {
+        let build = u16_at(50);
+        report.os_version = format!("{}.{}.{}", token[48], token[49], build);
+    }
+    let (length, offset) = (u16_at(40), u32_at(44));
+    let Some(mut info) = token.get(offset..offset.saturating_add(length)) else {
+        return true;
+    };
+    while info.len() >= 4 {
+        let id = u16::from_le_bytes([info[0], info[1]]);
+        let len = u16::from_le_bytes([info[2], info[3]]) as usize;
+        let Some(value) = info.get(4..4 + len) else {
+            break;
+        };
+        let text = || {
+            let units: Vec<u16> = value
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        };
+        match id {
+            0 => break,
+            1 => report.netbios_computer = text(),
+            2 => report.netbios_domain = text(),
+            3 => report.dns_computer = text(),
+            4 => report.dns_domain = text(),
+            5 => report.dns_tree = text(),
+            _ => {}
+        }
+        info = &info[4 + len..];
+    }
+    true
+}
+
+/// Negotiates CredSSP, completes TLS and sends the first CredSSP message (an NTLM
+/// NEGOTIATE_MESSAGE, no credentials), then reads the server's challenge: proof that NLA works
+/// and the names and version the server announces. Nothing further is sent.
+pub async fn credssp_probe(
+    host: &str,
+    port: u16,
+    limits: Limits,
+) -> Result<CredsspReport, NetError> {
+    let start = Instant::now();
+    let deadline = start + limits.timeout;
+    let (mut stream, address) = connect_until(host, port, deadline).await?;
+    let requested = 0x2 | 0x1;
+    let answer = negotiate_on(&mut stream, requested, deadline).await?;
+    let negotiation = Negotiation {
+        address: address.to_string(),
+        requested,
+        answer: answer.clone(),
+        elapsed_ms: millis(start),
+    };
+    match answer {
+        NegotiationAnswer::Selected { protocol, .. } if protocol & 0xa != 0 => {}
+        NegotiationAnswer::Failure { code } => {
+            return Err(NetError::new(
+                "negotiation_failure",
+                format!(
+                    "the server refused CredSSP with RDP_NEG_FAILURE {} ({code})",
+                    failure_name(code)
+                ),
+            ));
+        }
+        _ => {
+            return Err(NetError::new(
+                "no_credssp",
+                "the server did not select CredSSP (PROTOCOL_HYBRID) when it was offered",
+            ));
+        }
+    }
+    let session = tls_handshake(stream, host, deadline, limits.max_bytes, &[]).await?;
+    let Some(mut tls) = session.stream else {
+        return Err(NetError::new(
+            "tls",
+            session
+                .handshake_error
+                .unwrap_or_else(|| "the TLS handshake failed".into()),
+        ));
+    };
+    let exchange = async {
+        tls.write_all(&ts_request_negotiate())
+            .await
+            .map_err(|e| NetError::io("the CredSSP request", &e, 0))?;
+        let mut answer = Vec::new();
+        let mut chunk = [0u8; 4096];
+        loop {
+            if der_split(&answer).is_some() || answer.len() > 64 * 1024 {
+                break;
+            }
+            let n = tls
+                .read(&mut chunk)
+                .await
+                .map_err(|e| NetError::io("the CredSSP answer", &e, answer.len() as u64))?;
+            if n == 0 {
+                break;
+            }
+            answer.extend_from_slice(&chunk[..n]);
+        }
+        Ok(answer)
+    };
+    let answer = bounded(deadline, "the CredSSP request", || 0, exchange).await?;
+    let mut report = CredsspReport {
+        negotiation: Some(negotiation),
+        ..CredsspReport::default()
+    };
+    if answer.is_empty() {
+        return Err(NetError::new(
+            "closed",
+            "the server closed the connection instead of answering the first CredSSP message",
+        ));
+    }
+    let Some(token) = parse_ts_request(&answer, &mut report) else {
+        if report.error_code != 0 {
+            report.elapsed_ms = millis(start);
+            return Ok(report);
+        }
+        return Err(NetError::new(
+            "garbage",
+            "the server's CredSSP answer is not a TSRequest",
+        ));
+    };
+    report.challenge = parse_challenge(token, &mut report);
+    report.elapsed_ms = millis(start);
+    Ok(report)
+}
+
 fn millis(start: Instant) -> u64 {
     start.elapsed().as_millis() as u64
 }
@@ -1129,6 +1387,26 @@ mod tests {
                 .kind,
             "garbage"
         );
+    }
+
+    #[test]
+    fn builds_and_reads_credssp_messages() {
+        let request = ts_request_negotiate();
+        let mut report = CredsspReport::default();
+        let token = parse_ts_request(&request, &mut report).expect("a negoToken");
+        assert_eq!(token, NTLM_NEGOTIATE);
+        assert_eq!(report.ts_version, 6);
+        // A CHALLENGE_MESSAGE with version 10.0.17763 and the NetBIOS computer name "RDP".
+        let mut challenge = b"NTLMSSP\0\x02\0\0\0".to_vec();
+        challenge.extend_from_slice(&[0; 8]); // TargetNameFields
+        challenge.extend_from_slice(&0x0200_0000u32.to_le_bytes()); // flags: version
+        challenge.extend_from_slice(&[0; 16]); // challenge, reserved
+        challenge.extend_from_slice(&[14, 0, 14, 0, 56, 0, 0, 0]); // TargetInfoFields
+        challenge.extend_from_slice(&[10, 0, 0x03, 0x45, 0, 0, 0, 15]); // version
+        challenge.extend_from_slice(&[1, 0, 6, 0, b'R', 0, b'D', 0, b'P', 0, 0, 0, 0, 0]);
+        assert!(parse_challenge(&challenge, &mut report));
+        assert_eq!(report.os_version, "10.0.17667");
+        assert_eq!(report.netbios_computer, "RDP");
     }
 
     #[test]

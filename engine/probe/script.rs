@@ -1,7 +1,7 @@
 //! The Rhai sandbox that runs probe scripts and evaluates rules' probe expressions.
 //!
 //! A script sees only what is registered here: the host API (`resolve`, `tcp_connect`,
-//! `rdp_negotiate`, `tls_certificate`, `https_probe`, `now`, ...), Rhai's core language and its
+//! `rdp_negotiate`, `tls_certificate`, `credssp`, `https_probe`, `now`, ...), Rhai's core language and its
 //! standard string, array and map functions. There is no file system, no `eval`, and `import`
 //! resolves only other probe scripts. Operations, call depth, expression depth and string,
 //! array and map sizes are bounded, and a wall-clock budget stops the script while it runs.
@@ -269,7 +269,7 @@ fn describe_error(error: &EvalAltResult, limits: &SandboxLimits, budget: Duratio
         EvalAltResult::ErrorFunctionNotFound(signature, ..) => {
             let name = signature.split([' ', '(']).next().unwrap_or(signature);
             format!(
-                "`{name}` is not available to probes: they may only call resolve, tcp_connect, rdp_negotiate, tls_certificate, https_probe, now and Rhai's own functions"
+                "`{name}` is not available to probes: they may only call resolve, tcp_connect, rdp_negotiate, tls_certificate, credssp, https_probe, now and Rhai's own functions"
             )
         }
         EvalAltResult::ErrorModuleNotFound(path, ..) => {
@@ -468,6 +468,31 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
         "tls_certificate",
         move |host: &str, port: i64, protocols: &str| -> Result<Dynamic, Box<EvalAltResult>> {
             c(host, port, net::parse_protocols(protocols)?)
+        },
+    );
+
+    let h = handle.clone();
+    engine.register_fn(
+        "credssp",
+        move |host: &str, port: i64| -> Result<Dynamic, Box<EvalAltResult>> {
+            let (limits, port) = (limits()?, port_of(port)?);
+            let value = match h.block_on(net::credssp_probe(host, port, limits)) {
+                Ok(report) => json!({
+                    "ok": true,
+                    "challenge": report.challenge,
+                    "ts_version": report.ts_version,
+                    "error_code": report.error_code,
+                    "netbios_computer": report.netbios_computer,
+                    "netbios_domain": report.netbios_domain,
+                    "dns_computer": report.dns_computer,
+                    "dns_domain": report.dns_domain,
+                    "dns_tree": report.dns_tree,
+                    "os_version": report.os_version,
+                    "elapsed_ms": report.elapsed_ms,
+                }),
+                Err(error) => failure(&error),
+            };
+            Ok(to_dynamic(&value))
         },
     );
 

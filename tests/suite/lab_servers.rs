@@ -232,6 +232,14 @@ fn real_xrdp_and_freerdp_shadow_servers_are_reported_correctly() {
         "{}",
         nla.summary
     );
+    // Its CredSSP answers the first message (no credentials) with an NTLM challenge.
+    assert_eq!(fact(nla, "credssp_answers"), true, "{nla:#?}");
+    assert!(
+        nla.summary
+            .contains("CredSSP answers with an NTLM challenge"),
+        "{}",
+        nla.summary
+    );
     assert_eq!(find(&shadow, "tls_certificate").status, Status::Fail);
 
     // A port with no server.

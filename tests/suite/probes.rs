@@ -144,6 +144,16 @@ fn every_negotiation_answer_is_named() {
         nla.summary
     );
     assert_eq!(fact(nla, "requires_nla"), true);
+    assert_eq!(fact(nla, "credssp_answers"), true);
+    assert_eq!(fact(nla, "server_name"), "TESTHOST");
+    assert_eq!(fact(nla, "server_os_version"), "10.0.20284");
+    assert!(
+        nla.summary.ends_with(
+            "CredSSP answers with an NTLM challenge (server TESTHOST, version 10.0.20284)"
+        ),
+        "{}",
+        nla.summary
+    );
     let negotiation = find(&results, "security_negotiation");
     assert_eq!(fact(negotiation, "selected_name"), "PROTOCOL_HYBRID");
 
@@ -217,7 +227,8 @@ fn hostile_servers_give_clear_findings_within_the_budget() {
         (
             Behaviour::CloseAtOnce,
             "security_negotiation",
-            "closed the connection",
+            // The close may reach the client before or after its request was sent.
+            "closed the connection|reset the connection",
         ),
         (Behaviour::Flood, "tls_certificate", "no certificate from"),
     ];
@@ -229,7 +240,7 @@ fn hostile_servers_give_clear_findings_within_the_budget() {
         let result = find(&results, probe);
         assert_eq!(result.status, Status::Fail, "{result:#?}");
         assert!(
-            result.summary.contains(words),
+            words.split('|').any(|w| result.summary.contains(w)),
             "{probe}: {}",
             result.summary
         );

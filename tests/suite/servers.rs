@@ -156,8 +156,14 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> std::io::Result<(
             if let (Some(config), true) = (tls, selected != 0) {
                 let acceptor = tokio_rustls::TlsAcceptor::from(config);
                 let mut tls = acceptor.accept(stream).await?;
-                let mut buffer = [0u8; 64];
-                let _ = tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buffer)).await;
+                let mut buffer = [0u8; 512];
+                let read =
+                    tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buffer)).await;
+                if selected == 2 && matches!(read, Ok(Ok(n)) if n > 0) {
+                    tls.write_all(&ts_request_challenge()).await?;
+                    let _ =
+                        tokio::time::timeout(Duration::from_secs(5), tls.read(&mut buffer)).await;
+                }
             }
         }
         Behaviour::Tls10Only => {
@@ -201,6 +207,37 @@ async fn serve(mut stream: TcpStream, behaviour: Behaviour) -> std::io::Result<(
         Behaviour::CloseAtOnce | Behaviour::Silent | Behaviour::Https(..) => {}
     }
     Ok(())
+}
+
+/// DER with a short length (every element here is under 128 bytes).
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag, content.len() as u8];
+    out.extend_from_slice(content);
+    out
+}
+
+/// A TSRequest (version 6) carrying an NTLM CHALLENGE_MESSAGE from the computer TESTHOST, version
+/// 10.0.20348.
+fn ts_request_challenge() -> Vec<u8> {
+    let name: Vec<u8> = "TESTHOST"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let mut info = vec![1, 0, name.len() as u8, 0];
+    info.extend_from_slice(&name);
+    info.extend_from_slice(&[0, 0, 0, 0]);
+    let mut token = b"NTLMSSP\0\x02\0\0\0".to_vec();
+    token.extend_from_slice(&[0, 0, 0, 0, 56, 0, 0, 0]); // TargetNameFields
+    token.extend_from_slice(&0x0200_0000u32.to_le_bytes()); // flags: version present
+    token.extend_from_slice(&[0x11; 8]); // server challenge
+    token.extend_from_slice(&[0; 8]);
+    let length = info.len() as u8;
+    token.extend_from_slice(&[length, 0, length, 0, 56, 0, 0, 0]); // TargetInfoFields
+    token.extend_from_slice(&[10, 0, 0x3c, 0x4f, 0, 0, 0, 15]); // version 10.0.20284
+    token.extend_from_slice(&info);
+    let version = der(0xa0, &der(0x02, &[6]));
+    let nego = der(0xa1, &der(0x30, &der(0x30, &der(0xa0, &der(0x04, &token)))));
+    der(0x30, &[version, nego].concat())
 }
 
 /// The kinds of test certificate.
