@@ -291,6 +291,21 @@ pub fn protocol_names(bits: u32) -> String {
     names.join("|")
 }
 
+/// The names of the RDP_NEG_RSP flags (MS-RDPBCGR 2.2.1.2.1).
+pub fn flag_names(flags: u8) -> Vec<&'static str> {
+    [
+        (0x01, "EXTENDED_CLIENT_DATA_SUPPORTED"),
+        (0x02, "DYNVC_GFX_PROTOCOL_SUPPORTED"),
+        (0x04, "NEGRSP_FLAG_RESERVED"),
+        (0x08, "RESTRICTED_ADMIN_MODE_SUPPORTED"),
+        (0x10, "REDIRECTED_AUTHENTICATION_MODE_SUPPORTED"),
+    ]
+    .iter()
+    .filter(|(bit, _)| flags & bit != 0)
+    .map(|(_, name)| *name)
+    .collect()
+}
+
 /// Parses `ssl|hybrid`, `PROTOCOL_SSL`, `rdp` into protocol bits.
 pub fn parse_protocols(text: &str) -> Result<u32, String> {
     let mut bits = 0;

@@ -305,6 +305,7 @@ pub fn negotiation_value(negotiation: &Negotiation) -> Value {
         "selected": -1,
         "selected_name": "",
         "flags": 0,
+        "flag_names": [],
         "failure_code": 0,
         "failure_name": "",
         "tls": false,
@@ -315,6 +316,7 @@ pub fn negotiation_value(negotiation: &Negotiation) -> Value {
             value["selected"] = json!(protocol);
             value["selected_name"] = json!(net::protocol_names(protocol));
             value["flags"] = json!(flags);
+            value["flag_names"] = json!(net::flag_names(flags));
             value["tls"] = json!(protocol != 0);
         }
         NegotiationAnswer::Failure { code } => {

@@ -442,3 +442,62 @@ fn probe_verdicts_raise_confirmed_rules_and_lower_refuted_ones() {
         "{confirmed:?}"
     );
 }
+
+#[test]
+fn ipv6_loopback_expiry_soon_weak_keys_and_sha1_are_reported() {
+    let port = servers::start_on(
+        std::net::Ipv6Addr::LOCALHOST.into(),
+        Behaviour::Rdp(
+            Answer::SslWhenAsked,
+            Some(servers::tls_config(Cert::ExpiresSoon)),
+        ),
+    );
+    let target = Target::parse(&format!("[::1]:{port}")).unwrap();
+    assert_eq!(target.display(), format!("[::1]:{port}"));
+    let results = probe_all(&target);
+    let tls = find(&results, "tls_certificate");
+    assert_eq!(fact(tls, "name_matches"), true, "{tls:#?}");
+    assert_eq!(fact(tls, "expires_soon"), true);
+    assert!(
+        tls.summary.contains("expires in 9 days") || tls.summary.contains("expires in 10 days"),
+        "{}",
+        tls.summary
+    );
+    let negotiation = find(&results, "security_negotiation");
+    assert_eq!(
+        *fact(negotiation, "flag_names"),
+        serde_json::json!(["EXTENDED_CLIENT_DATA_SUPPORTED"])
+    );
+
+    // An old certificate: RSA 1024 bits, signed with SHA-1 (made by openssl, which rcgen
+    // refuses to do).
+    let dir = tempfile::tempdir().unwrap();
+    let der = dir.path().join("old.der");
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:1024", "-sha1", "-nodes", "-days", "30",
+        ])
+        .args(["-subj", "/CN=old-server", "-outform", "DER", "-keyout"])
+        .arg(dir.path().join("old.key"))
+        .arg("-out")
+        .arg(&der)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let facts = rdp_doctor::probe::x509::CertificateFacts::from_der(
+        &std::fs::read(&der).unwrap(),
+        "old-server",
+    );
+    assert_eq!(
+        (facts.key_algorithm.as_str(), facts.key_bits),
+        ("RSA", 1024)
+    );
+    assert!(facts.weak_key && facts.weak_signature, "{facts:#?}");
+    assert_eq!(facts.signature_algorithm, "sha1WithRSAEncryption");
+    assert!(facts.self_signed && facts.name_matches && facts.server_auth_eku);
+    assert_eq!(facts.sha1_thumbprint.len(), 40);
+}

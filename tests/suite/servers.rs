@@ -53,8 +53,16 @@ pub enum Behaviour {
 /// Starts a server on 127.0.0.1 on its own thread (it lives as long as the test process) and
 /// returns its port.
 pub fn start(behaviour: Behaviour) -> u16 {
-    let std_listener =
-        std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind 127.0.0.1");
+    start_on(Ipv4Addr::LOCALHOST.into(), behaviour)
+}
+
+/// As [`start`], on a loopback address of choice (`::1` for IPv6).
+pub fn start_on(address: std::net::IpAddr, behaviour: Behaviour) -> u16 {
+    assert!(
+        address.is_loopback(),
+        "test servers listen on loopback only"
+    );
+    let std_listener = std::net::TcpListener::bind((address, 0)).expect("bind loopback");
     std_listener.set_nonblocking(true).expect("nonblocking");
     let port = std_listener.local_addr().expect("address").port();
     std::thread::spawn(move || {
@@ -243,8 +251,10 @@ fn ts_request_challenge() -> Vec<u8> {
 /// The kinds of test certificate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Cert {
-    /// Issued by a test authority for localhost and 127.0.0.1, valid for a year.
+    /// Issued by a test authority for localhost, 127.0.0.1 and ::1, valid for a year.
     Valid,
+    /// As `Valid`, but ending in 10 days.
+    ExpiresSoon,
     /// Self-signed, otherwise valid.
     SelfSigned,
     /// Valid from 2020-01-01 to 2021-01-01.
@@ -270,6 +280,9 @@ pub fn tls_config(kind: Cert) -> Arc<rustls::ServerConfig> {
         params
             .subject_alt_names
             .push(SanType::IpAddress(Ipv4Addr::LOCALHOST.into()));
+        params
+            .subject_alt_names
+            .push(SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()));
     }
     params
         .distinguished_name
@@ -286,6 +299,9 @@ pub fn tls_config(kind: Cert) -> Arc<rustls::ServerConfig> {
         Cert::NotYetValid => {
             params.not_before = rcgen::date_time_ymd(2090, 1, 1);
             params.not_after = rcgen::date_time_ymd(2091, 1, 1);
+        }
+        Cert::ExpiresSoon => {
+            params.not_after = now + ::time::Duration::days(10);
         }
         Cert::NoServerAuth => {
             params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
