@@ -625,7 +625,7 @@ async fn tls_handshake(
             connector
                 .connect(name.clone(), limited)
                 .await
-                .map_err(|e| NetError::new("tls", e.to_string()))
+                .map_err(|e| classify_tls_error(&e))
         },
     )
     .await;
@@ -659,9 +659,7 @@ async fn tls_handshake(
             })
         }
         Err(error) => {
-            let legacy = error.message.contains("ServerDoesNotSupportTls12Or13")
-                || error.message.contains("ProtocolVersion");
-            if legacy {
+            if error.kind == "legacy_tls" {
                 return Ok(TlsSession {
                     version: String::new(),
                     cipher: String::new(),
@@ -693,28 +691,35 @@ async fn tls_handshake(
     }
 }
 
-/// Rewords rustls's I/O errors during the handshake.
+/// Sorts a handshake error: a server that offers only TLS 1.0/1.1 (it selects an old version,
+/// or refuses ours with a protocol_version alert) is `legacy_tls`; other rustls errors are
+/// `tls`; I/O errors keep their own kind.
+fn classify_tls_error(error: &io::Error) -> NetError {
+    use rustls::{AlertDescription, PeerIncompatible};
+    let inner = error
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<rustls::Error>());
+    match inner {
+        Some(rustls::Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13))
+        | Some(rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)) => {
+            NetError::new("legacy_tls", error.to_string())
+        }
+        Some(other) => NetError::new("tls", other.to_string()),
+        None if error.to_string().contains("byte limit") => NetError::new(
+            "too_large",
+            "the server sent more than allowed during the TLS handshake",
+        ),
+        None => NetError::io("the TLS handshake", error, 0),
+    }
+}
+
+/// Words a failed handshake for a person: a message rustls could not parse is not TLS.
 fn tls_error(error: NetError) -> NetError {
-    let lower = error.message.to_ascii_lowercase();
     if error.kind != "tls" {
         return error;
     }
-    if lower.contains("byte limit") {
-        NetError::new(
-            "too_large",
-            "the server sent more than allowed during the TLS handshake",
-        )
-    } else if lower.contains("eof") || lower.contains("close_notify") || lower.contains("closed") {
-        NetError::new(
-            "closed",
-            "the server closed the connection during the TLS handshake",
-        )
-    } else if lower.contains("reset") {
-        NetError::new(
-            "reset",
-            "the server reset the connection during the TLS handshake",
-        )
-    } else if lower.contains("corrupt message") || lower.contains("invalid") {
+    let lower = error.message.to_ascii_lowercase();
+    if lower.contains("corrupt message") || lower.contains("invalid") {
         NetError::new(
             "garbage",
             format!("the server's TLS answer is not TLS ({})", error.message),
