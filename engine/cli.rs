@@ -361,6 +361,19 @@ fn gather_probes(
 ) -> Result<Option<ProbeReport>, String> {
     if let Some(path) = &options.replay {
         let recording = Recording::load(path)?;
+        if let Some(host) = host {
+            let asked = Target::parse(host)?;
+            if (asked.host.as_str(), asked.port)
+                != (recording.target.host.as_str(), recording.target.port)
+            {
+                return Err(format!(
+                    "{} holds probes of {}, not of {}",
+                    path.display(),
+                    recording.target.display(),
+                    asked.display()
+                ));
+            }
+        }
         return Ok(Some(ProbeReport {
             target: recording.target,
             replayed_from: Some(recording.recorded_at),

@@ -424,6 +424,11 @@ fn probe_options_are_checked_before_anything_is_probed() {
         assert!(!stdout(&output).contains("Checked on"), "{args:?}");
     }
     assert!(!std::path::Path::new("/tmp/never-written.json").exists());
+    let recording = super::fixture("probes/xrdp-expired-cert.json");
+    let recording = recording.to_str().unwrap();
+    let output = rdp_doctor(&["probe", "192.0.2.7", "--replay", recording], None);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("holds probes of 127.0.0.1:33891, not of 192.0.2.7:3389"));
     let broken = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(broken.path(), "{\n  \"version\": 1,\n  \"target\": 7\n}\n").unwrap();
     let output = rdp_doctor(
