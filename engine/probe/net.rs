@@ -881,6 +881,8 @@ pub struct HttpsReport {
     pub version: String,
     /// True when the gateway offered only TLS 1.0 or 1.1.
     pub legacy_tls_only: bool,
+    /// Why the TLS handshake failed after the certificate was seen; empty when it completed.
+    pub handshake_error: String,
     /// The gateway's certificate.
     pub certificate: Option<CertificateFacts>,
     /// What the system's trust store says of it.
@@ -989,6 +991,7 @@ pub async fn https_probe(url: &GatewayUrl, limits: Limits) -> Result<HttpsReport
         address: address.to_string(),
         version: session.version.clone(),
         legacy_tls_only: session.legacy_tls_only,
+        handshake_error: session.handshake_error.clone().unwrap_or_default(),
         certificate: session.certificate.clone(),
         trust: session.trust.clone(),
         status: 0,

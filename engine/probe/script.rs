@@ -510,6 +510,7 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
                     "address": report.address,
                     "version": report.version,
                     "legacy_tls_only": report.legacy_tls_only,
+                    "handshake_error": report.handshake_error,
                     "status": report.status,
                     "reason": report.reason,
                     "auth_schemes": report.auth_schemes,
