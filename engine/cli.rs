@@ -29,7 +29,8 @@ pub const EXIT_RULESET: u8 = 3;
 #[derive(Debug, Parser)]
 #[command(name = "rdp-doctor", version, about, long_about = None)]
 pub struct Cli {
-    /// Extra knowledge folder layered over the embedded one (repeatable; a later folder wins).
+    /// Extra knowledge folder layered over the embedded one, the user's folder and
+    /// RDP_DOCTOR_RULES (repeatable; a later folder wins).
     #[arg(long = "rules", value_name = "DIR", global = true)]
     pub rules: Vec<PathBuf>,
 
@@ -196,6 +197,9 @@ pub enum RulesCommand {
         /// Only rules of this category.
         #[arg(long, value_parser = parse_category)]
         category: Option<Category>,
+        /// Only rules from extra folders (`--rules`, RDP_DOCTOR_RULES, the user's folder).
+        #[arg(long)]
+        only_extra: bool,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
@@ -220,9 +224,7 @@ fn parse_category(text: &str) -> Result<Category, String> {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
-    let mut layers = vec![Layer::embedded()];
-    layers.extend(cli.rules.iter().map(|dir| Layer::directory(dir)));
-    let knowledge = Knowledge::load(&layers);
+    let knowledge = Knowledge::load(&knowledge_layers(&cli.rules));
     let embedded_broken = report_problems(&knowledge.problems);
     // `rules test` reports on whatever loaded, problems or not: that is its job.
     let testing = matches!(cli.command, Command::Rules(RulesCommand::Test { .. }));
@@ -233,9 +235,11 @@ pub fn run() -> ExitCode {
         Command::Diagnose(args) => diagnose(&knowledge, args),
         Command::Explain(args) => explain(&knowledge, args),
         Command::Probe(args) => probe(&knowledge, args),
-        Command::Rules(RulesCommand::List { category, format }) => {
-            list_rules(&knowledge, *category, *format)
-        }
+        Command::Rules(RulesCommand::List {
+            category,
+            only_extra,
+            format,
+        }) => list_rules(&knowledge, *category, *only_extra, *format),
         Command::Rules(RulesCommand::Test { ids }) => {
             let code = test_rules(&knowledge, ids);
             if knowledge.problems.is_empty() {
@@ -251,6 +255,35 @@ pub fn run() -> ExitCode {
         Command::Catalog(CatalogCommand::Coverage { format }) => coverage(&knowledge, *format),
     };
     ExitCode::from(code)
+}
+
+/// The environment variable with extra knowledge folders (a path list, like `PATH`).
+pub const RULES_ENV: &str = "RDP_DOCTOR_RULES";
+
+/// The user's own knowledge folder: `rdp-doctor` in the platform's configuration folder
+/// (`$XDG_CONFIG_HOME/rdp-doctor` or `~/.config/rdp-doctor` on Linux,
+/// `%APPDATA%\rdp-doctor\config` on Windows, `~/Library/Application Support/rdp-doctor` on
+/// macOS).
+pub fn user_rules_dir() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "rdp-doctor").map(|d| d.config_dir().to_path_buf())
+}
+
+/// Every knowledge layer, lowest precedence first: the embedded knowledge, the user's folder
+/// (when it exists), the folders of `RDP_DOCTOR_RULES` (the first entry wins, as in `PATH`),
+/// then the `--rules` folders (a later one wins).
+pub fn knowledge_layers(rules: &[PathBuf]) -> Vec<Layer> {
+    let mut layers = vec![Layer::embedded()];
+    if let Some(dir) = user_rules_dir().filter(|d| d.is_dir()) {
+        layers.push(Layer::directory(&dir));
+    }
+    if let Some(list) = std::env::var_os(RULES_ENV) {
+        let dirs: Vec<PathBuf> = std::env::split_paths(&list)
+            .filter(|p| !p.as_os_str().is_empty())
+            .collect();
+        layers.extend(dirs.iter().rev().map(|dir| Layer::directory(dir)));
+    }
+    layers.extend(rules.iter().map(|dir| Layer::directory(dir)));
+    layers
 }
 
 /// Prints one line per problem on stderr; true when the embedded knowledge itself is broken.
@@ -710,11 +743,17 @@ struct RuleRow {
     counter_examples: usize,
 }
 
-fn list_rules(knowledge: &Knowledge, category: Option<Category>, format: ListFormat) -> u8 {
+fn list_rules(
+    knowledge: &Knowledge,
+    category: Option<Category>,
+    only_extra: bool,
+    format: ListFormat,
+) -> u8 {
     let rows: Vec<RuleRow> = knowledge
         .rules
         .iter()
         .filter(|r| category.is_none_or(|c| r.category == c))
+        .filter(|r| !only_extra || matches!(r.origin, crate::catalog::Origin::File(_)))
         .map(|r| RuleRow {
             id: r.id.clone(),
             category: r.category.as_str().to_string(),

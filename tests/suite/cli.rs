@@ -9,6 +9,9 @@ fn rdp_doctor(args: &[&str], stdin: Option<&[u8]>) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
         .args(args)
         .env("NO_COLOR", "1")
+        // Only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
+        .env("XDG_CONFIG_HOME", "/nonexistent-config")
+        .env_remove("RDP_DOCTOR_RULES")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -533,4 +536,86 @@ fn an_extra_probe_script_runs_and_a_broken_one_is_reported_with_its_place() {
     assert!(results.iter().all(|r| r["probe"] != "unfinished"));
     // The embedded probes still ran.
     assert_eq!(results.len(), 7, "{results:#?}");
+}
+
+/// The title of the expired-certificate rule and the notices, with these layers.
+fn layered_title(env: &[(&str, String)], args: &[&str]) -> (String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"));
+    command.env_remove("RDP_DOCTOR_RULES");
+    command.env("XDG_CONFIG_HOME", "/nonexistent-config");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    let output = command
+        .args(args)
+        .args(["diagnose", "--format", "json", &seed_text()])
+        .output()
+        .expect("rdp-doctor runs");
+    let report = json(&output);
+    let rule = report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["rule"] == "rdp-certificate-expired-or-unreadable")
+        .expect("the rule is a candidate");
+    (
+        rule["title"].as_str().unwrap().to_string(),
+        report["notices"].to_string(),
+    )
+}
+
+#[test]
+fn layers_take_precedence_in_order_rules_flag_env_user_folder_embedded() {
+    let fixture = |name: &str| {
+        super::fixture(&format!("rules/{name}"))
+            .display()
+            .to_string()
+    };
+    let user = ("XDG_CONFIG_HOME", fixture("layer-user"));
+    let (title, _) = layered_title(&[], &[]);
+    assert!(
+        title.starts_with("The server's RDP certificate has expired"),
+        "{title}"
+    );
+    let (title, notices) = layered_title(&[user.clone()], &[]);
+    assert_eq!(title, "User folder: the RDP certificate expired");
+    assert!(notices.contains("layer-user/rdp-doctor/rules/certificate/rdp-certificate-expired-or-unreadable.yaml replaces the one from embedded"), "{notices}");
+    let env = (
+        "RDP_DOCTOR_RULES",
+        std::env::join_paths([fixture("layer-env"), fixture("override")])
+            .unwrap()
+            .into_string()
+            .unwrap(),
+    );
+    // The first folder of the list wins, as in PATH.
+    let (title, _) = layered_title(&[user.clone(), env.clone()], &[]);
+    assert_eq!(title, "Environment layer: the RDP certificate expired");
+    let (title, _) = layered_title(&[user, env], &["--rules", &fixture("override")]);
+    assert_eq!(
+        title,
+        "Team override: the RDP certificate expired (see the team wiki)"
+    );
+
+    // `rules list --only-extra` shows only the extra rules, with their files.
+    let output = rdp_doctor(
+        &[
+            "--rules",
+            &fixture("override"),
+            "rules",
+            "list",
+            "--only-extra",
+            "--format",
+            "json",
+        ],
+        None,
+    );
+    let rows = json(&output);
+    let rows = rows.as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert!(
+        rows[0]["origin"]
+            .as_str()
+            .unwrap()
+            .ends_with("override/rules/certificate/rdp-certificate-expired-or-unreadable.yaml")
+    );
 }

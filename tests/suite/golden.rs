@@ -12,6 +12,9 @@ fn golden_exit(name: &str, args: &[&str], code: i32) {
     let output = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
         .args(args)
         .env("NO_COLOR", "1")
+        // Only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
+        .env("XDG_CONFIG_HOME", "/nonexistent-config")
+        .env_remove("RDP_DOCTOR_RULES")
         .env("COLUMNS", "100")
         .output()
         .expect("rdp-doctor runs");
