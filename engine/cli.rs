@@ -212,6 +212,16 @@ pub enum RulesCommand {
     },
     /// Print every signature as an extended regular expression for `grep -E -i -f`.
     Patterns,
+    /// Check the knowledge (embedded, plus each DIR, or else the configured folders) and report
+    /// every problem at once, with file:line:column, the offending line and a hint.
+    Check {
+        /// Folders to check, layered over the embedded knowledge in order.
+        #[arg(value_name = "DIR")]
+        dirs: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
 }
 
 fn parse_category(text: &str) -> Result<Category, String> {
@@ -224,6 +234,16 @@ fn parse_category(text: &str) -> Result<Category, String> {
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::Rules(RulesCommand::Check { dirs, format }) = &cli.command {
+        let layers = if dirs.is_empty() {
+            knowledge_layers(&cli.rules)
+        } else {
+            let mut layers = vec![Layer::embedded()];
+            layers.extend(dirs.iter().map(|d| Layer::directory(d)));
+            layers
+        };
+        return ExitCode::from(check_rules(&layers, *format));
+    }
     let knowledge = Knowledge::load(&knowledge_layers(&cli.rules));
     let embedded_broken = report_problems(&knowledge.problems);
     // `rules test` reports on whatever loaded, problems or not: that is its job.
@@ -249,6 +269,7 @@ pub fn run() -> ExitCode {
             }
         }
         Command::Rules(RulesCommand::Patterns) => print_patterns(&knowledge),
+        Command::Rules(RulesCommand::Check { .. }) => unreachable!("handled before loading"),
         Command::Catalog(CatalogCommand::List { family, format }) => {
             list_catalog(&knowledge, *family, *format)
         }
@@ -741,6 +762,84 @@ struct RuleRow {
     origin: String,
     examples: usize,
     counter_examples: usize,
+}
+
+/// The JSON of `rules check`.
+#[derive(Debug, Serialize)]
+struct CheckReport<'a> {
+    ok: bool,
+    files: usize,
+    rules: usize,
+    probes: usize,
+    catalog_entries: usize,
+    problems: Vec<CheckProblem<'a>>,
+}
+
+#[derive(Debug, Serialize)]
+struct CheckProblem<'a> {
+    file: &'a str,
+    line: Option<usize>,
+    column: Option<usize>,
+    message: &'a str,
+    hint: Option<&'a str>,
+    snippet: Option<&'a str>,
+}
+
+/// `rules check`: every problem of every layer, then a one-line verdict; exit 3 on problems.
+fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
+    use std::fmt::Write as _;
+    let knowledge = Knowledge::load(layers);
+    let problems = crate::catalog::check::check(&knowledge, layers);
+    let files: usize = layers.iter().map(|l| l.files.len()).sum();
+    let out = match format {
+        ListFormat::Json => {
+            let report = CheckReport {
+                ok: problems.is_empty(),
+                files,
+                rules: knowledge.rules.len(),
+                probes: knowledge.probes.len(),
+                catalog_entries: knowledge.catalog.entries().len(),
+                problems: problems
+                    .iter()
+                    .map(|p| CheckProblem {
+                        file: &p.file,
+                        line: p.line,
+                        column: p.column,
+                        message: &p.message,
+                        hint: p.hint.as_deref(),
+                        snippet: p.source_line.as_deref(),
+                    })
+                    .collect(),
+            };
+            serde_json::to_string_pretty(&report).unwrap_or_default() + "\n"
+        }
+        ListFormat::Text => {
+            let mut out = String::new();
+            for problem in &problems {
+                let _ = writeln!(out, "error: {}\n", problem.render());
+            }
+            let _ = writeln!(
+                out,
+                "{}: {files} files, {} rules, {} probe scripts, {} catalog entries",
+                if problems.is_empty() {
+                    "ok".to_string()
+                } else {
+                    format!("{} problems", problems.len())
+                },
+                knowledge.rules.len(),
+                knowledge.probes.len(),
+                knowledge.catalog.entries().len()
+            );
+            out
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(out.as_bytes());
+    if problems.is_empty() {
+        EXIT_DIAGNOSED
+    } else {
+        EXIT_RULESET
+    }
 }
 
 fn list_rules(

@@ -114,8 +114,14 @@ fn convert_error(error: &serde_yaml::Error) -> YamlError {
         column: location.column(),
     });
     let mut message = error.to_string();
-    // serde_yaml appends " at line L column C"; the position is reported separately.
-    if let Some(cut) = message.find(" at line ") {
+    // serde_yaml writes " at line L column C" for the error's own place, which is reported
+    // separately; a second place ("while scanning a quoted scalar at line 2 column 8") stays.
+    if let Some(p) = position {
+        let own = format!(" at line {} column {}", p.line, p.column);
+        if let Some(cut) = message.find(&own) {
+            message.replace_range(cut..cut + own.len(), "");
+        }
+    } else if let Some(cut) = message.find(" at line ") {
         message.truncate(cut);
     }
     YamlError { message, position }

@@ -5,6 +5,7 @@
 //! earlier one, and the replacement is reported as a [`Notice`]. A file that fails to parse or
 //! validate becomes a [`Problem`] and is left out; everything else is still served.
 
+pub mod check;
 mod codes;
 mod labels;
 mod model;
@@ -343,7 +344,7 @@ impl Knowledge {
         knowledge.rules = rules.into_values().collect();
         probes.sort_keys();
         knowledge.probes = probes.into_values().collect();
-        knowledge.check_references();
+        knowledge.check_references(layers);
         knowledge
     }
 
@@ -494,9 +495,27 @@ impl Knowledge {
         rule.filter(|_| ok)
     }
 
-    /// Reports rule codes the catalog does not define.
-    fn check_references(&mut self) {
+    /// Reports references to what does not exist: probes a probe needs, and probes, catalog
+    /// messages and codes a rule names, each at its place in its file.
+    fn check_references(&mut self, layers: &[Layer]) {
         let mut problems = Vec::new();
+        let file_of = |origin: &Origin| {
+            layers
+                .iter()
+                .flat_map(|l| &l.files)
+                .find(|f| &f.origin == origin)
+        };
+        let problem_at = |origin: &Origin, path: &str, message: String| match file_of(origin) {
+            Some(file) => Problem::new(file, LazyIndex::new(&file.text).locate(path), message),
+            None => Problem {
+                file: origin.to_string(),
+                line: None,
+                column: None,
+                message,
+                hint: None,
+                source_line: None,
+            },
+        };
         let probe_names: Vec<&str> = self
             .probes
             .iter()
@@ -505,83 +524,90 @@ impl Knowledge {
             .collect();
         for script in &self.probes {
             for need in &script.needs {
-                if !probe_names.contains(&need.as_str()) {
-                    problems.push(Problem {
-                        file: script.origin.to_string(),
-                        line: None,
-                        column: None,
-                        message: format!(
-                            "probe `{}` needs `{need}`, which does not exist",
-                            script.name
-                        ),
-                        hint: suggest(need, &probe_names).map(|s| format!("did you mean `{s}`?")),
-                        source_line: None,
-                    });
+                if probe_names.contains(&need.as_str()) {
+                    continue;
                 }
+                let message = format!(
+                    "probe `{}` needs `{need}`, which does not exist",
+                    script.name
+                );
+                let position = script.source.lines().enumerate().find_map(|(n, line)| {
+                    let column = line.find("needs:")?;
+                    let at = line[column..].find(need.as_str())? + column;
+                    Some(Position {
+                        line: n + 1,
+                        column: at + 1,
+                    })
+                });
+                let mut problem = match file_of(&script.origin) {
+                    Some(file) => Problem::new(file, position, message),
+                    None => problem_at(&script.origin, "", message),
+                };
+                problem.hint = suggest(need, &probe_names).map(|s| format!("did you mean `{s}`?"));
+                problems.push(problem);
             }
         }
         for rule in &self.rules {
-            for check in &rule.probes {
-                if !probe_names.contains(&check.probe.as_str()) {
-                    problems.push(Problem {
-                        file: rule.origin.to_string(),
-                        line: None,
-                        column: None,
-                        message: format!(
-                            "rule `{}` names the probe `{}`, which does not exist",
-                            rule.id, check.probe
-                        ),
-                        hint: suggest(&check.probe, &probe_names)
-                            .map(|s| format!("did you mean `{s}`?"))
-                            .or_else(|| Some(format!("one of: {}", probe_names.join(", ")))),
-                        source_line: None,
-                    });
+            for (i, check) in rule.probes.iter().enumerate() {
+                if probe_names.contains(&check.probe.as_str()) {
+                    continue;
                 }
+                let message = format!(
+                    "rule `{}` names the probe `{}`, which does not exist",
+                    rule.id, check.probe
+                );
+                let hint = suggest(&check.probe, &probe_names)
+                    .map(|s| format!("did you mean `{s}`?"))
+                    .or_else(|| Some(format!("one of: {}", probe_names.join(", "))));
+                problems.push(
+                    problem_at(&rule.origin, &format!("probes[{i}].probe"), message)
+                        .with_hint(hint),
+                );
             }
-            let named =
-                rule.codes
-                    .iter()
-                    .chain(rule.signatures.iter().flat_map(|s| match &s.pattern {
-                        Pattern::Codes(codes) => codes.as_slice(),
-                        _ => &[],
-                    }));
-            for signature in &rule.signatures {
-                if let Pattern::Message(key) = &signature.pattern {
-                    if self.catalog.by_key(key).is_none() {
-                        problems.push(Problem {
-                            file: rule.origin.to_string(),
-                            line: None,
-                            column: None,
-                            message: format!(
-                                "rule `{}` names message `{key}`, which the catalog does not define",
-                                rule.id
-                            ),
-                            hint: Some(
-                                "use a catalog key such as `other:identity-warning` or `disconnect:0x204`"
-                                    .into(),
-                            ),
-                            source_line: None,
-                        });
+            let mut named: Vec<(String, &CodeRef)> = rule
+                .codes
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (format!("codes[{i}]"), c))
+                .collect();
+            for (j, signature) in rule.signatures.iter().enumerate() {
+                match &signature.pattern {
+                    Pattern::Codes(codes) => named.extend(
+                        codes
+                            .iter()
+                            .enumerate()
+                            .map(|(k, c)| (format!("signatures[{j}].codes[{k}]"), c)),
+                    ),
+                    Pattern::Message(key) if self.catalog.by_key(key).is_none() => {
+                        let message = format!(
+                            "rule `{}` names message `{key}`, which the catalog does not define",
+                            rule.id
+                        );
+                        problems.push(
+                            problem_at(&rule.origin, &format!("signatures[{j}].message"), message)
+                                .with_hint(Some(
+                                    "use a catalog key such as `other:identity-warning` or `disconnect:0x204`"
+                                        .into(),
+                                )),
+                        );
                     }
+                    _ => {}
                 }
             }
-            for code_ref in named {
+            for (path, code_ref) in named {
                 let known = match code_ref.family {
                     Some(family) => self.catalog.defines(family, code_ref.code),
                     None => !self.catalog.readings(code_ref.code).is_empty(),
                 };
                 if !known {
-                    problems.push(Problem {
-                        file: rule.origin.to_string(),
-                        line: None,
-                        column: None,
-                        message: format!(
-                            "rule `{}` names `{code_ref}`, which the catalog does not define",
-                            rule.id
-                        ),
-                        hint: Some("add a catalog entry or fix the family prefix".into()),
-                        source_line: None,
-                    });
+                    let message = format!(
+                        "rule `{}` names `{code_ref}`, which the catalog does not define",
+                        rule.id
+                    );
+                    problems
+                        .push(problem_at(&rule.origin, &path, message).with_hint(Some(
+                            "add a catalog entry or fix the family prefix".into(),
+                        )));
                 }
             }
         }
@@ -602,7 +628,12 @@ fn parse_file<T: serde::de::DeserializeOwned>(
 }
 
 fn yaml_problem(file: &SourceFile, error: yaml::YamlError) -> Problem {
-    let hint = unknown_field_hint(&error.message);
+    let hint = unknown_field_hint(&error.message).or_else(|| {
+        error
+            .message
+            .contains("while scanning a quoted scalar")
+            .then(|| "a quote opened there is never closed".to_string())
+    });
     Problem::new(file, error.position, error.message).with_hint(hint)
 }
 

@@ -577,7 +577,7 @@ fn layers_take_precedence_in_order_rules_flag_env_user_folder_embedded() {
         title.starts_with("The server's RDP certificate has expired"),
         "{title}"
     );
-    let (title, notices) = layered_title(&[user.clone()], &[]);
+    let (title, notices) = layered_title(std::slice::from_ref(&user), &[]);
     assert_eq!(title, "User folder: the RDP certificate expired");
     assert!(notices.contains("layer-user/rdp-doctor/rules/certificate/rdp-certificate-expired-or-unreadable.yaml replaces the one from embedded"), "{notices}");
     let env = (
@@ -618,4 +618,14 @@ fn layers_take_precedence_in_order_rules_flag_env_user_folder_embedded() {
             .unwrap()
             .ends_with("override/rules/certificate/rdp-certificate-expired-or-unreadable.yaml")
     );
+}
+
+#[test]
+fn rules_check_passes_on_the_embedded_knowledge_and_on_a_good_extra_folder() {
+    let output = rdp_doctor(&["rules", "check"], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).starts_with("ok: "), "{}", stdout(&output));
+    let folder = super::fixture("rules/override");
+    let output = rdp_doctor(&["rules", "check", folder.to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }

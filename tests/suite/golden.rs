@@ -10,6 +10,7 @@ fn golden(name: &str, args: &[&str]) {
 /// A golden file of a command that exits with `code`.
 fn golden_exit(name: &str, args: &[&str], code: i32) {
     let output = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+        .current_dir(super::root())
         .args(args)
         .env("NO_COLOR", "1")
         // Only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
@@ -143,5 +144,31 @@ fn health_report_of_a_server_without_tls_as_text() {
         "probe-rdp-only.txt",
         &["probe", "--width", "100", "--replay", &replay],
         1,
+    );
+}
+
+/// `rules check` on a folder with one of each problem: every problem at once, each with its
+/// file, line, column, the offending line and a hint.
+#[test]
+fn rules_check_of_a_broken_rule_set_as_text() {
+    golden_exit(
+        "rules-check-broken.txt",
+        &["rules", "check", "tests/fixtures/rules/err_everything"],
+        3,
+    );
+}
+
+#[test]
+fn rules_check_of_a_broken_rule_set_as_json() {
+    golden_exit(
+        "rules-check-broken.json",
+        &[
+            "rules",
+            "check",
+            "--format",
+            "json",
+            "tests/fixtures/rules/err_everything",
+        ],
+        3,
     );
 }

@@ -1,0 +1,337 @@
+//! `rules check`: the checks beyond loading, run over every layer: regexes the browser matcher
+//! cannot run, templates that do not parse or use unknown variables, and examples that do not
+//! rank their rule.
+
+use regex_syntax::ast::{self, Ast, Visitor};
+
+use super::{Knowledge, Layer, Position, Problem, SourceFile, suggest};
+use crate::matcher::{EXAMPLE_TOP, check_examples};
+use crate::yaml::LazyIndex;
+
+/// The variables rule templates can use (see the render stage).
+pub const TEMPLATE_VARIABLES: &[&str] = &[
+    "host", "port", "hosts", "code", "extended", "codes", "probes",
+];
+
+/// Every problem of the loaded knowledge: the load problems and these checks, sorted by file
+/// and line. Regexes and templates are checked in every rule file, also in files that failed
+/// to load for another reason.
+pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
+    let mut problems = knowledge.problems.clone();
+    let env = minijinja::Environment::new();
+    for file in layers.iter().flat_map(|l| &l.files) {
+        if !file.relative.starts_with("rules/") || file.relative.ends_with(".rhai") {
+            continue;
+        }
+        let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {
+            continue;
+        };
+        let index = LazyIndex::new(&file.text);
+        let at = |path: &str| index.locate(path);
+        let signatures = document.get("signatures").and_then(|v| v.as_sequence());
+        for (i, signature) in signatures.into_iter().flatten().enumerate() {
+            let Some(regex) = signature.get("regex").and_then(|v| v.as_str()) else {
+                continue;
+            };
+            // A regex that does not compile is already reported by the load.
+            if regex::Regex::new(regex).is_err() {
+                continue;
+            }
+            if let Err((message, offset)) = browser_compatible(regex) {
+                let path = format!("signatures[{i}].regex");
+                problems.push(
+                    Problem::new(file, at(&path), format!("regex {message}")).with_hint(Some(format!(
+                        "the static site runs signatures in the browser: use syntax JavaScript reads the same way (character {} of the regex)",
+                        offset + 1
+                    ))),
+                );
+            }
+        }
+        for (path, text) in templates(&document) {
+            check_template(&env, file, at(&path), &path, &text, &mut problems);
+        }
+    }
+    for outcome in check_examples(knowledge).iter().filter(|o| !o.passed) {
+        let Some(rule) = knowledge.rule(&outcome.rule) else {
+            continue;
+        };
+        let Some(file) = layers
+            .iter()
+            .flat_map(|l| &l.files)
+            .find(|f| f.origin == rule.origin)
+        else {
+            continue;
+        };
+        let index = LazyIndex::new(&file.text);
+        let list = if outcome.counter {
+            "counter_examples"
+        } else {
+            "examples"
+        };
+        let position = index.locate(&format!("{list}[{}]", outcome.index));
+        let (message, hint) = if outcome.counter {
+            (
+                format!("counter-example {} matches the rule", outcome.index + 1),
+                format!(
+                    "it matched through {}; make that signature more specific, or give it a negative signature",
+                    outcome.matched.join("; ")
+                ),
+            )
+        } else {
+            let placed = match outcome.rank {
+                Some(rank) => format!("ranks the rule #{rank}"),
+                None => "does not match the rule".to_string(),
+            };
+            (
+                format!(
+                    "example {} {placed}, not in the top {EXAMPLE_TOP}",
+                    outcome.index + 1
+                ),
+                format!(
+                    "the top {EXAMPLE_TOP} are {}; add a signature that this paste has",
+                    outcome.top.join(", ")
+                ),
+            )
+        };
+        problems.push(Problem::new(file, position, message).with_hint(Some(hint)));
+    }
+    problems.sort_by(|a, b| {
+        (a.file.as_str(), a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(
+            b.file.as_str(),
+            b.line.unwrap_or(0),
+            b.column.unwrap_or(0),
+        ))
+    });
+    problems
+}
+
+/// Every template text of a rule document with its key path.
+fn templates(document: &serde_yaml::Value) -> Vec<(String, String)> {
+    let text = |v: Option<&serde_yaml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+    let mut all = Vec::new();
+    for key in ["title", "summary"] {
+        if let Some(t) = text(document.get(key)) {
+            all.push((key.to_string(), t));
+        }
+    }
+    let causes = document.get("causes").and_then(|v| v.as_sequence());
+    for (i, cause) in causes.into_iter().flatten().enumerate() {
+        if let Some(t) = text(Some(cause)) {
+            all.push((format!("causes[{i}]"), t));
+        }
+    }
+    let steps = document.get("steps").and_then(|v| v.as_sequence());
+    for (i, step) in steps.into_iter().flatten().enumerate() {
+        for key in ["title", "body"] {
+            if let Some(t) = text(step.get(key)) {
+                all.push((format!("steps[{i}].{key}"), t));
+            }
+        }
+        let commands = step.get("commands").and_then(|v| v.as_mapping());
+        for (kind, command) in commands.into_iter().flatten() {
+            if let (Some(kind), Some(t)) = (kind.as_str(), text(Some(command))) {
+                all.push((format!("steps[{i}].commands.{kind}"), t));
+            }
+        }
+    }
+    all
+}
+
+fn check_template(
+    env: &minijinja::Environment<'_>,
+    file: &SourceFile,
+    position: Option<Position>,
+    path: &str,
+    text: &str,
+    problems: &mut Vec<Problem>,
+) {
+    if !text.contains("{{") && !text.contains("{%") && !text.contains("{#") {
+        return;
+    }
+    let template = match env.template_from_str(text) {
+        Ok(template) => template,
+        Err(error) => {
+            let detail = error.detail().unwrap_or_default();
+            let line = error
+                .line()
+                .map(|l| format!(" (line {l} of the text)"))
+                .unwrap_or_default();
+            problems.push(Problem::new(
+                file,
+                position,
+                format!("template `{path}` does not parse: {detail}{line}"),
+            ));
+            return;
+        }
+    };
+    let mut unknown: Vec<String> = template
+        .undeclared_variables(false)
+        .into_iter()
+        .filter(|v| !TEMPLATE_VARIABLES.contains(&v.as_str()))
+        .collect();
+    unknown.sort();
+    for name in unknown {
+        let hint = suggest(&name, TEMPLATE_VARIABLES)
+            .map(|s| format!("did you mean `{s}`?"))
+            .or_else(|| {
+                Some(format!(
+                    "templates can use {}",
+                    TEMPLATE_VARIABLES.join(", ")
+                ))
+            });
+        problems.push(
+            Problem::new(
+                file,
+                position,
+                format!("template `{path}` uses the undefined variable `{name}`"),
+            )
+            .with_hint(hint),
+        );
+    }
+}
+
+/// Checks that a signature regex uses only syntax that both Rust's regex crate and JavaScript
+/// read the same way. `Err((what, offset))` names the first construct that does not.
+pub fn browser_compatible(source: &str) -> Result<(), (String, usize)> {
+    let parsed = ast::parse::Parser::new().parse(source).map_err(|e| {
+        (
+            format!("does not parse: {}", e.kind()),
+            e.span().start.offset,
+        )
+    })?;
+    ast::visit(&parsed, BrowserSubset)
+}
+
+struct BrowserSubset;
+
+impl Visitor for BrowserSubset {
+    type Output = ();
+    type Err = (String, usize);
+
+    fn finish(self) -> Result<(), Self::Err> {
+        Ok(())
+    }
+
+    fn visit_pre(&mut self, node: &Ast) -> Result<(), Self::Err> {
+        let refuse = |what: &str, span: &ast::Span| {
+            Err((
+                format!("uses {what}, which JavaScript reads differently or not at all"),
+                span.start.offset,
+            ))
+        };
+        match node {
+            Ast::Flags(flags) => {
+                let at_start = flags.span.start.offset == 0;
+                let allowed = flags.flags.items.iter().all(|item| {
+                    matches!(
+                        item.kind,
+                        ast::FlagsItemKind::Flag(ast::Flag::CaseInsensitive)
+                            | ast::FlagsItemKind::Flag(ast::Flag::MultiLine)
+                            | ast::FlagsItemKind::Flag(ast::Flag::DotMatchesNewLine)
+                    )
+                });
+                if !at_start {
+                    return refuse("inline flags after the start", &flags.span);
+                }
+                if !allowed {
+                    return refuse("a flag other than i, m or s", &flags.span);
+                }
+            }
+            Ast::Group(group) => match &group.kind {
+                ast::GroupKind::NonCapturing(flags) if !flags.items.is_empty() => {
+                    return refuse("flags inside a group `(?i:...)`", &group.span);
+                }
+                ast::GroupKind::CaptureName {
+                    starts_with_p: true,
+                    ..
+                } => {
+                    return refuse(
+                        "a `(?P<name>...)` group (write `(?<name>...)`)",
+                        &group.span,
+                    );
+                }
+                _ => {}
+            },
+            Ast::Assertion(assertion) => {
+                use ast::AssertionKind::*;
+                if !matches!(
+                    assertion.kind,
+                    StartLine | EndLine | WordBoundary | NotWordBoundary
+                ) {
+                    return refuse("an assertion other than ^, $, \\b or \\B", &assertion.span);
+                }
+            }
+            Ast::ClassUnicode(class) => return refuse("a Unicode class (\\p{...})", &class.span),
+            Ast::Literal(literal) => {
+                if let ast::LiteralKind::HexBrace(_) = literal.kind {
+                    return refuse(
+                        "a `\\x{...}` escape (write `\\uXXXX` or the character)",
+                        &literal.span,
+                    );
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn visit_class_set_item_pre(&mut self, item: &ast::ClassSetItem) -> Result<(), Self::Err> {
+        match item {
+            ast::ClassSetItem::Ascii(class) => Err((
+                "uses a POSIX class like [[:alpha:]], which JavaScript does not have".into(),
+                class.span.start.offset,
+            )),
+            ast::ClassSetItem::Unicode(class) => Err((
+                "uses a Unicode class (\\p{...}) inside a set".into(),
+                class.span.start.offset,
+            )),
+            ast::ClassSetItem::Bracketed(class) => Err((
+                "nests a class inside a class, which JavaScript reads as a literal `[`".into(),
+                class.span.start.offset,
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    fn visit_class_set_binary_op_pre(
+        &mut self,
+        op: &ast::ClassSetBinaryOp,
+    ) -> Result<(), Self::Err> {
+        Err((
+            "uses class set operations (&&, --, ~~), which JavaScript does not have".into(),
+            op.span.start.offset,
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn browser_subset() {
+        for ok in [
+            "(?i)cannot verify",
+            r"\b0x[0-9a-f]+\b",
+            "a(?:b|c)*?",
+            r"(?<code>\d+)",
+            "^x$",
+        ] {
+            assert!(browser_compatible(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "a(?i)b",
+            "(?x)a b",
+            r"\Aa",
+            r"\p{L}",
+            "[[:alpha:]]",
+            r"(?P<n>a)",
+            r"[a-z&&[^e]]",
+            r"\x{41}",
+            "(?i:a)",
+            "(?U)a",
+        ] {
+            assert!(browser_compatible(bad).is_err(), "{bad}");
+        }
+    }
+}
