@@ -204,11 +204,17 @@ pub enum RulesCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
-    /// Run every rule's examples (must rank it in the top 3) and counter-examples (must not match).
+    /// Run every rule's examples (must rank it in the top 3) and counter-examples (must not
+    /// match): a table per rule, and why each failure failed.
     Test {
-        /// Only the examples of these rules (all rules still compete in the ranking).
-        #[arg(value_name = "RULE")]
-        ids: Vec<String>,
+        /// Folders to layer over the knowledge for this run, and rule ids to test (all rules
+        /// still compete in the ranking); an argument that is a folder is a folder.
+        #[arg(value_name = "DIR|RULE")]
+        targets: Vec<String>,
+        /// Instead, show for this one paste how every rule scored and why each did or did not
+        /// match (`-` reads standard input).
+        #[arg(long, value_name = "PASTE")]
+        trace: Option<String>,
     },
     /// Print every signature as an extended regular expression for `grep -E -i -f`.
     Patterns,
@@ -233,7 +239,15 @@ fn parse_category(text: &str) -> Result<Category, String> {
 
 /// Runs the command line and returns the process exit code.
 pub fn run() -> ExitCode {
-    let cli = Cli::parse();
+    let mut cli = Cli::parse();
+    // `rules test DIR` layers the folder like --rules; other arguments are rule ids.
+    if let Command::Rules(RulesCommand::Test { targets, .. }) = &mut cli.command {
+        let (dirs, ids): (Vec<String>, Vec<String>) = std::mem::take(targets)
+            .into_iter()
+            .partition(|t| std::path::Path::new(t).is_dir());
+        cli.rules.extend(dirs.into_iter().map(PathBuf::from));
+        *targets = ids;
+    }
     if let Command::Rules(RulesCommand::Check { dirs, format }) = &cli.command {
         let layers = if dirs.is_empty() {
             knowledge_layers(&cli.rules)
@@ -260,8 +274,11 @@ pub fn run() -> ExitCode {
             only_extra,
             format,
         }) => list_rules(&knowledge, *category, *only_extra, *format),
-        Command::Rules(RulesCommand::Test { ids }) => {
-            let code = test_rules(&knowledge, ids);
+        Command::Rules(RulesCommand::Test {
+            trace: Some(paste), ..
+        }) => trace_paste(&knowledge, paste),
+        Command::Rules(RulesCommand::Test { targets, .. }) => {
+            let code = test_rules(&knowledge, targets);
             if knowledge.problems.is_empty() {
                 code
             } else {
@@ -886,12 +903,55 @@ fn list_rules(
 
 fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
     use std::fmt::Write as _;
+    if let Some(unknown) = only.iter().find(|id| knowledge.rule(id).is_none()) {
+        let ids: Vec<&str> = knowledge.rules.iter().map(|r| r.id.as_str()).collect();
+        let hint = crate::catalog::suggest(unknown, &ids)
+            .map(|s| format!(" (did you mean `{s}`?)"))
+            .unwrap_or_default();
+        return fail(&format!(
+            "no rule `{unknown}` and no folder of that name{hint}"
+        ));
+    }
     let mut outcomes = check_examples(knowledge);
     if !only.is_empty() {
         outcomes.retain(|o| only.contains(&o.rule));
     }
     let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<48} {:>8} {:>8} {:>7}  origin",
+        "rule", "examples", "counter", "failed"
+    );
+    for rule in knowledge
+        .rules
+        .iter()
+        .filter(|r| only.is_empty() || only.contains(&r.id))
+    {
+        let mine: Vec<_> = outcomes.iter().filter(|o| o.rule == rule.id).collect();
+        let count = |counter: bool| {
+            let all: Vec<_> = mine.iter().filter(|o| o.counter == counter).collect();
+            let passed = all.iter().filter(|o| o.passed).count();
+            format!("{passed}/{}", all.len())
+        };
+        let failed = mine.iter().filter(|o| !o.passed).count();
+        let _ = writeln!(
+            out,
+            "{:<48} {:>8} {:>8} {:>7}  {}",
+            rule.id,
+            count(false),
+            count(true),
+            if failed == 0 {
+                "-".to_string()
+            } else {
+                failed.to_string()
+            },
+            rule.origin
+        );
+    }
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
+    if !failed.is_empty() {
+        let _ = writeln!(out, "\nFailures:");
+    }
     for o in &failed {
         let kind = if o.counter {
             "counter-example"
@@ -899,26 +959,120 @@ fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
             "example"
         };
         let why = if o.counter {
-            format!("matched it through {}", o.matched.join("; "))
+            format!("the rule matched it through {}", o.matched.join("; "))
         } else {
+            let first = o.top.first().map(String::as_str).unwrap_or("nothing");
             match o.rank {
-                Some(rank) => format!("ranked it #{rank}; top 3: {}", o.top.join(", ")),
-                None => format!("did not match it; top 3: {}", o.top.join(", ")),
+                Some(rank) => format!(
+                    "the rule ranked #{rank}; {first} ranked first (top 3: {})",
+                    o.top.join(", ")
+                ),
+                None => format!(
+                    "no signature of the rule matched; {first} ranked first (top 3: {})",
+                    o.top.join(", ")
+                ),
             }
         };
-        let _ = writeln!(out, "FAIL {} {kind} {}: {why}", o.rule, o.index + 1);
+        let _ = writeln!(out, "  FAIL {} {kind} {}: {why}", o.rule, o.index + 1);
     }
     let _ = writeln!(
         out,
-        "{} of {} examples and counter-examples passed",
+        "\n{} of {} examples and counter-examples passed{}",
         outcomes.len() - failed.len(),
-        outcomes.len()
+        outcomes.len(),
+        if failed.is_empty() {
+            ""
+        } else {
+            " (`rules test --trace PASTE` shows how each rule scored)"
+        }
     );
     let _ = std::io::stdout().lock().write_all(out.as_bytes());
     if failed.is_empty() {
         EXIT_DIAGNOSED
     } else {
         EXIT_NO_MATCH
+    }
+}
+
+/// `rules test --trace PASTE`: every rule's score for one paste, and why each signature did or
+/// did not match.
+fn trace_paste(knowledge: &Knowledge, paste: &str) -> u8 {
+    use std::fmt::Write as _;
+    let text = if paste == "-" {
+        let mut bytes = Vec::new();
+        if let Err(error) = std::io::stdin().lock().read_to_end(&mut bytes) {
+            return fail(&format!("cannot read standard input: {error}"));
+        }
+        Paste::from_bytes(bytes).text
+    } else {
+        paste.to_string()
+    };
+    let extraction = Extractor::new(knowledge).extract(&text);
+    let candidates = Matcher::new(knowledge).rank(&extraction, &text);
+    let mut out = String::new();
+    let codes: Vec<String> = extraction
+        .codes
+        .iter()
+        .map(|c| format!("{} ({})", c.code, c.role.as_str()))
+        .collect();
+    let _ = writeln!(
+        out,
+        "Codes found: {}",
+        if codes.is_empty() {
+            "none".to_string()
+        } else {
+            codes.join(", ")
+        }
+    );
+    let _ = writeln!(out, "\nRules that matched, best first:");
+    for (rank, candidate) in candidates.iter().enumerate() {
+        let rule = &knowledge.rules[candidate.rule];
+        let _ = writeln!(
+            out,
+            "{:>3}. {} (raw {:+}, confidence {:.2})",
+            rank + 1,
+            rule.id,
+            candidate.raw,
+            candidate.score
+        );
+        for (s, signature) in rule.signatures.iter().enumerate() {
+            let matched = candidate.evidence.iter().find(|e| e.signature == s);
+            let status = match matched {
+                Some(e) => {
+                    let words: Vec<String> = e
+                        .spans
+                        .iter()
+                        .take(2)
+                        .map(|span| format!("\"{}\"", span.slice(&text).trim()))
+                        .collect();
+                    format!("matched ({:+}): {}", e.weight, words.join(", "))
+                }
+                None => format!("not in the paste ({:+})", signature.weight),
+            };
+            let _ = writeln!(out, "       {} - {status}", signature.describe());
+        }
+    }
+    if candidates.is_empty() {
+        let _ = writeln!(out, "  none");
+    }
+    let unmatched: Vec<&str> = knowledge
+        .rules
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !candidates.iter().any(|c| c.rule == *i))
+        .map(|(_, r)| r.id.as_str())
+        .collect();
+    let _ = writeln!(
+        out,
+        "\nRules with no matching signature, or a raw score of zero or less ({}): {}",
+        unmatched.len(),
+        unmatched.join(", ")
+    );
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    if candidates.is_empty() {
+        EXIT_NO_MATCH
+    } else {
+        EXIT_DIAGNOSED
     }
 }
 

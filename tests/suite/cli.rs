@@ -346,7 +346,84 @@ fn an_unknown_field_is_an_error_with_line_column_and_a_suggestion() {
 fn rules_test_passes_on_the_embedded_rules() {
     let output = rdp_doctor(&["rules", "test"], None);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
-    assert!(stdout(&output).contains("passed"));
+    let table = stdout(&output);
+    let examples: usize = rdp_doctor::catalog::Knowledge::embedded()
+        .rules
+        .iter()
+        .map(|r| r.examples.len() + r.counter_examples.len())
+        .sum();
+    assert!(
+        table.contains(&format!(
+            "{examples} of {examples} examples and counter-examples passed"
+        )),
+        "{table}"
+    );
+    let row = table
+        .lines()
+        .find(|l| l.starts_with("rdp-certificate-expired-or-unreadable "))
+        .expect("a row per rule");
+    assert!(row.contains(" - "), "no failures: {row}");
+}
+
+#[test]
+fn rules_test_of_a_folder_says_why_each_failure_failed_and_trace_shows_the_scores() {
+    let folder = super::fixture("rules/err_everything");
+    let output = rdp_doctor(
+        &["rules", "test", folder.to_str().unwrap(), "weak-examples"],
+        None,
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "rule-set problems win over test failures"
+    );
+    let table = stdout(&output);
+    assert!(
+        table
+            .contains("weak-examples                                         0/1      0/1       2"),
+        "{table}"
+    );
+    assert!(
+        table.contains("FAIL weak-examples example 1: no signature of the rule matched; not-in-remote-desktop-users ranked first"),
+        "{table}"
+    );
+    assert!(
+        table.contains("FAIL weak-examples counter-example 1: the rule matched it through text \"an internal error has occurred\""),
+        "{table}"
+    );
+    let output = rdp_doctor(&["rules", "test", "no-such-rule"], None);
+    assert_eq!(output.status.code(), Some(2));
+
+    let output = rdp_doctor(
+        &[
+            "rules",
+            "test",
+            "--trace",
+            "Error code: 0x904. Extended error code: 0x7.",
+        ],
+        None,
+    );
+    let trace = stdout(&output);
+    assert!(
+        trace.starts_with("Codes found: 0x904 (error), 0x7 (extended)"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("  1. rdp-certificate-expired-or-unreadable (raw +3, confidence 0.50)"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("codes disconnect:0x904 + extended:0x7 - matched (+3): \"Error code: 0x904\", \"Extended error code: 0x7\""),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("text \"Keyset does not exist\" - not in the paste (+1)"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("Rules with no matching signature"),
+        "{trace}"
+    );
 }
 
 #[test]
