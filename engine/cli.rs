@@ -218,6 +218,24 @@ pub enum RulesCommand {
     },
     /// Print every signature as an extended regular expression for `grep -E -i -f`.
     Patterns,
+    /// Print the JSON Schema of rule files (or catalog files), for editors that validate YAML.
+    Schema {
+        /// Which files.
+        #[arg(value_enum, default_value_t = SchemaKind::Rule)]
+        kind: SchemaKind,
+    },
+    /// Write a commented skeleton rule to DIR/rules/CATEGORY/ID.yaml, with the schema beside it.
+    New {
+        /// The rule's id, in kebab-case (`team-proxy-reset`).
+        #[arg(value_name = "ID")]
+        id: String,
+        /// The category of the root cause.
+        #[arg(long, value_parser = parse_category)]
+        category: Category,
+        /// The knowledge folder to write into.
+        #[arg(long, value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
     /// Check the knowledge (embedded, plus each DIR, or else the configured folders) and report
     /// every problem at once, with file:line:column, the offending line and a hint.
     Check {
@@ -228,6 +246,15 @@ pub enum RulesCommand {
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+}
+
+/// The files `rules schema` describes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// Rule files (`rules/<category>/<id>.yaml`).
+    Rule,
+    /// Catalog files (`catalog/<family>.yaml`).
+    Catalog,
 }
 
 fn parse_category(text: &str) -> Result<Category, String> {
@@ -287,6 +314,18 @@ pub fn run() -> ExitCode {
         }
         Command::Rules(RulesCommand::Patterns) => print_patterns(&knowledge),
         Command::Rules(RulesCommand::Check { .. }) => unreachable!("handled before loading"),
+        Command::Rules(RulesCommand::Schema { kind }) => {
+            let schema = match kind {
+                SchemaKind::Rule => crate::catalog::rule_schema(),
+                SchemaKind::Catalog => crate::catalog::catalog_schema(),
+            };
+            let text = serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n";
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+            EXIT_DIAGNOSED
+        }
+        Command::Rules(RulesCommand::New { id, category, dir }) => {
+            new_rule(&knowledge, id, *category, dir)
+        }
         Command::Catalog(CatalogCommand::List { family, format }) => {
             list_catalog(&knowledge, *family, *format)
         }
@@ -993,6 +1032,98 @@ fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
         EXIT_NO_MATCH
     }
 }
+
+/// `rules new`: a skeleton rule that loads as it is, with every field explained.
+fn new_rule(knowledge: &Knowledge, id: &str, category: Category, dir: &std::path::Path) -> u8 {
+    let kebab = !id.is_empty()
+        && !id.starts_with('-')
+        && !id.ends_with('-')
+        && !id.contains("--")
+        && id
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if !kebab {
+        return fail(&format!(
+            "`{id}` is not a kebab-case id (lower-case letters, digits and single dashes)"
+        ));
+    }
+    let folder = dir.join("rules").join(category.as_str());
+    let path = folder.join(format!("{id}.yaml"));
+    if path.exists() {
+        return fail(&format!("{} exists already", path.display()));
+    }
+    let mut notes = Vec::new();
+    if let Some(rule) = knowledge.rule(id) {
+        notes.push(format!(
+            "rule `{id}` exists in {}; this file will replace it wherever this folder is layered",
+            rule.origin
+        ));
+    }
+    let schema_path = dir.join("rule.schema.json");
+    let skeleton = RULE_SKELETON
+        .replace("{id}", id)
+        .replace("{category}", category.as_str());
+    let written = std::fs::create_dir_all(&folder)
+        .and_then(|_| std::fs::write(&path, skeleton))
+        .and_then(|_| {
+            if schema_path.exists() {
+                return Ok(());
+            }
+            let schema =
+                serde_json::to_string_pretty(&crate::catalog::rule_schema()).unwrap_or_default();
+            std::fs::write(&schema_path, schema + "\n")
+        });
+    if let Err(error) = written {
+        return fail(&format!("cannot write {}: {error}", path.display()));
+    }
+    let mut out = format!(
+        "wrote {}\nnext: fill it in, then `rdp-doctor rules check {}` and `rdp-doctor rules test {} {id}`\n",
+        path.display(),
+        dir.display(),
+        dir.display()
+    );
+    for note in notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    let _ = std::io::stdout().lock().write_all(out.as_bytes());
+    EXIT_DIAGNOSED
+}
+
+/// The skeleton `rules new` writes; `{id}` and `{category}` are filled in.
+const RULE_SKELETON: &str = r#"# yaml-language-server: $schema=../../rule.schema.json
+# A diagnosis rule. Every field is explained in AUTHORING.md; `rdp-doctor rules check DIR`
+# checks this file and `rdp-doctor rules test DIR {id}` runs its examples.
+id: {id}
+title: "TODO: what went wrong, in one line"
+category: {category}
+summary: >-
+  TODO: a few sentences on what happens, for someone who sees this error. Texts may use
+  {{ host }}, {{ code }} and {{ extended }} (from the paste) and {{ probes.NAME.FACT }}.
+codes: []                         # e.g. [disconnect:0x904, extended:0x7]
+signatures:                       # each: one of codes / text / regex / message, and a weight
+  - text: "TODO: words of the error message, as users paste them"
+    weight: 2
+  # - { codes: [disconnect:0x904, extended:0x7], weight: 3 }
+  # - { regex: "(?i)certificate[^.]{0,40}expired", weight: 2 }
+  # - { message: other:identity-warning, weight: 1 }
+probes: []                        # e.g. - { probe: tls_certificate, confirms_when: "tls && expired" }
+causes:
+  - "TODO: why it happens on {{ host }}"
+steps:                            # in order; side: client (the user) or server (an administrator)
+  - title: "TODO: the first thing to check"
+    side: client
+    body: >-
+      TODO: how, and what the result means.
+    commands:
+      powershell: |-
+        Test-NetConnection -ComputerName {{ host }} -Port 3389
+references:
+  - { title: "TODO: the document behind the advice", url: "https://learn.microsoft.com/" }
+examples:                         # real pastes that must rank this rule in the top 3
+  - text: "TODO: paste a real error text here"
+    source: "TODO: where it came from (a ticket, a URL)"
+counter_examples: []              # real pastes that must not match this rule
+"#;
 
 /// `rules test --trace PASTE`: every rule's score for one paste, and why each signature did or
 /// did not match.

@@ -7,28 +7,48 @@ use serde::Deserialize;
 
 use super::model::{Code, Family, Origin, Reference};
 
-/// One catalog file as written on disk (`catalog/<family>.yaml`).
-#[derive(Debug, Deserialize)]
+/// A file of rdp-doctor's error-code catalog: the codes of one family (`catalog/<family>.yaml`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "rdp-doctor catalog file")]
 pub(crate) struct CatalogFile {
+    /// The family every entry belongs to.
     pub family: Family,
+    /// The codes.
     pub entries: Vec<EntryFile>,
 }
 
-/// One entry as written on disk.
-#[derive(Debug, Deserialize)]
+/// A code: a string, or a number where YAML reads a bare `0x904` as one.
+fn code_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": ["string", "integer"] })
+}
+
+/// One code (or one code-less message, with an `id`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct EntryFile {
-    pub code: Option<String>,
-    pub id: Option<String>,
-    pub symbol: Option<String>,
-    pub name: String,
-    pub meaning: String,
+    /// The code, in hex (`0x904`) or decimal.
     #[serde(default)]
+    #[schemars(schema_with = "code_schema")]
+    pub code: Option<String>,
+    /// For an entry without a code: its key (`identity-warning`).
+    pub id: Option<String>,
+    /// The symbol (`ERRINFO_SERVER_DENIED_CONNECTION`).
+    pub symbol: Option<String>,
+    /// A short name.
+    pub name: String,
+    /// What it means.
+    pub meaning: String,
+    /// Other spellings (decimal forms, older names).
+    #[serde(default)]
+    #[schemars(schema_with = "super::rules::code_list_schema")]
     pub aliases: Vec<String>,
+    /// The message texts by language (`en`, `de`, `ja`, ...).
     #[serde(default)]
     pub messages: IndexMap<String, Vec<String>>,
+    /// A remark.
     pub note: Option<String>,
+    /// Where the facts come from.
     #[serde(default)]
     pub references: Vec<Reference>,
 }

@@ -173,6 +173,16 @@ impl Layer {
     }
 }
 
+/// The JSON Schema of a rule file, generated from the types that read it.
+pub fn rule_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(rules::RuleFile)).unwrap_or_default()
+}
+
+/// The JSON Schema of a catalog file, generated from the types that read it.
+pub fn catalog_schema() -> serde_json::Value {
+    serde_json::to_value(schemars::schema_for!(codes::CatalogFile)).unwrap_or_default()
+}
+
 /// An embedded text file of the site folder (templates and assets), by relative path.
 pub fn embedded_site_file(relative: &str) -> Option<&'static str> {
     let path = format!("site/{relative}");

@@ -6,47 +6,97 @@ use std::sync::OnceLock;
 
 use indexmap::IndexMap;
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::model::{Category, CodeRef, Origin, Reference};
 
-/// One rule file as written on disk (`rules/<category>/<id>.yaml`).
-#[derive(Debug, Deserialize)]
+/// A diagnosis rule of rdp-doctor: an error signature, the probes that confirm it, and the
+/// causes and ordered remedies it explains (`rules/<category>/<id>.yaml`).
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "rdp-doctor rule")]
 pub(crate) struct RuleFile {
+    /// Kebab-case id, equal to the file name without `.yaml`.
+    #[schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub id: String,
+    /// What went wrong, in one line.
     pub title: String,
+    /// The category of the root cause.
+    #[schemars(schema_with = "category_schema")]
     pub category: String,
+    /// A few sentences (template: `{{ host }}`, `{{ code }}`, `{{ extended }}`, `{{ probes.* }}`).
     #[serde(default)]
     pub summary: String,
+    /// The codes the rule explains, as `family:code` (`disconnect:0x904`) or a bare code.
     #[serde(default)]
+    #[schemars(schema_with = "code_list_schema")]
     pub codes: Vec<String>,
+    /// What a paste must show; the weights of the matched signatures add up to the score.
     pub signatures: Vec<SignatureFile>,
+    /// Probes that confirm or refute the rule on a live host.
     #[serde(default)]
     pub probes: Vec<ProbeCheck>,
+    /// Why it happens (templates).
     #[serde(default)]
     pub causes: Vec<String>,
+    /// What to do, in order.
     #[serde(default)]
     pub steps: Vec<Step>,
+    /// Documentation behind the advice.
     #[serde(default)]
     pub references: Vec<Reference>,
+    /// Real pastes that must rank this rule in the top 3.
     #[serde(default)]
     pub examples: Vec<Example>,
+    /// Real pastes that must not match this rule.
     #[serde(default)]
     pub counter_examples: Vec<Example>,
 }
 
-/// One signature as written on disk: exactly one of `codes`, `text`, `regex`.
-#[derive(Debug, Deserialize)]
+/// One signature: exactly one of `codes`, `text`, `regex`, `message`, with a weight.
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(extend("oneOf" = [
+    { "required": ["codes"] },
+    { "required": ["text"] },
+    { "required": ["regex"] },
+    { "required": ["message"] },
+]))]
 pub(crate) struct SignatureFile {
+    /// Codes that must all be present (`disconnect:0x904`, `extended:0x7`, `0x904`).
+    #[serde(default)]
+    #[schemars(schema_with = "code_list_schema")]
     pub codes: Option<Vec<String>>,
+    /// A phrase, matched case-, quote- and whitespace-insensitively, with a typo or two.
     pub text: Option<String>,
+    /// A regular expression in the subset Rust and JavaScript read alike.
     pub regex: Option<String>,
+    /// A catalog message key (`other:identity-warning`), matched in every language it has.
     pub message: Option<String>,
+    /// The language of a text or regex signature (`de`, `ja`, ...).
     pub lang: Option<String>,
+    /// How much the signature counts; negative weights count against the rule.
     pub weight: f64,
+}
+
+fn category_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    let names: Vec<&str> = Category::ALL.iter().map(|c| c.as_str()).collect();
+    schemars::json_schema!({ "type": "string", "enum": names })
+}
+
+/// Codes: strings, or numbers where YAML reads a bare `0x101` as one.
+pub(crate) fn code_list_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({ "type": "array", "items": { "type": ["string", "integer"] } })
+}
+
+fn command_kinds_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+    schemars::json_schema!({
+        "type": "object",
+        "propertyNames": { "enum": COMMAND_KINDS },
+        "additionalProperties": { "type": "string" },
+    })
 }
 
 /// A diagnosis rule, validated.
@@ -235,7 +285,7 @@ impl Signature {
 }
 
 /// Which side of the connection a step is done on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The user, on the computer that connects.
@@ -245,7 +295,7 @@ pub enum Side {
 }
 
 /// One remediation step.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
     /// What the step does, in a few words (template).
@@ -257,6 +307,7 @@ pub struct Step {
     pub body: String,
     /// Exact commands by kind (`powershell`, `registry`, ...), in the author's order (templates).
     #[serde(default)]
+    #[schemars(schema_with = "command_kinds_schema")]
     pub commands: IndexMap<String, String>,
 }
 
@@ -272,7 +323,7 @@ pub const COMMAND_KINDS: &[&str] = &[
 ];
 
 /// A probe a rule relies on, with the fact expressions that confirm or refute it.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProbeCheck {
     /// The probe script's name (`probes/<name>.rhai`).
@@ -290,6 +341,30 @@ pub struct Example {
     pub text: String,
     /// Where it was found.
     pub source: Option<String>,
+}
+
+impl JsonSchema for Example {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Example".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A real paste, as text or with where it came from.",
+            "anyOf": [
+                { "type": "string" },
+                {
+                    "type": "object",
+                    "properties": {
+                        "text": { "type": "string", "description": "The paste, verbatim." },
+                        "source": { "type": "string", "description": "Where it was found (a URL)." },
+                    },
+                    "required": ["text"],
+                    "additionalProperties": false,
+                },
+            ],
+        })
+    }
 }
 
 impl<'de> Deserialize<'de> for Example {

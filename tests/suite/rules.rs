@@ -128,3 +128,136 @@ fn every_embedded_regex_compiles_and_its_required_words_never_hide_a_match() {
         }
     }
 }
+
+/// Validates YAML documents against a JSON Schema printed by `rules schema`.
+fn schema_validator(kind: &str) -> (boon::Schemas, boon::SchemaIndex) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+        .args(["rules", "schema", kind])
+        .output()
+        .expect("rdp-doctor runs");
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mut schemas = boon::Schemas::new();
+    let mut compiler = boon::Compiler::new();
+    compiler
+        .add_resource("urn:rdp-doctor:schema", schema)
+        .expect("a schema");
+    let index = compiler
+        .compile("urn:rdp-doctor:schema", &mut schemas)
+        .expect("the schema compiles");
+    (schemas, index)
+}
+
+fn yaml_as_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+#[test]
+fn the_schemas_accept_every_shipped_file_and_reject_broken_rules() {
+    let (schemas, rule) = schema_validator("rule");
+    let mut checked = 0;
+    for entry in walk(&super::root().join("rules")) {
+        let document = yaml_as_json(&entry);
+        if let Err(error) = schemas.validate(&document, rule) {
+            panic!("{}: {error}", entry.display());
+        }
+        checked += 1;
+    }
+    assert!(checked >= 60);
+    let (catalog_schemas, catalog) = schema_validator("catalog");
+    for entry in walk(&super::root().join("catalog")) {
+        if entry.ends_with("labels.yaml") {
+            continue;
+        }
+        let document = yaml_as_json(&entry);
+        if let Err(error) = catalog_schemas.validate(&document, catalog) {
+            panic!("{}: {error}", entry.display());
+        }
+    }
+    let broken = super::root().join("tests/fixtures/rules/err_everything/rules");
+    for name in ["typo-field.yaml", "missing-title.yaml", "bad-category.yaml"] {
+        let document = yaml_as_json(&broken.join(name));
+        assert!(
+            schemas.validate(&document, rule).is_err(),
+            "{name} passes the schema"
+        );
+    }
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else if path.extension().is_some_and(|e| e == "yaml") {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", "/nonexistent-config")
+            .env_remove("RDP_DOCTOR_RULES")
+            .output()
+            .expect("rdp-doctor runs")
+    };
+    let folder = dir.path().to_str().unwrap();
+    let output = run(&[
+        "rules",
+        "new",
+        "team-proxy-reset",
+        "--category",
+        "gateway",
+        "--dir",
+        folder,
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rule = dir.path().join("rules/gateway/team-proxy-reset.yaml");
+    assert!(rule.exists() && dir.path().join("rule.schema.json").exists());
+    let text = std::fs::read_to_string(&rule).unwrap();
+    assert!(text.starts_with("# yaml-language-server: $schema=../../rule.schema.json\n"));
+    // The skeleton is a valid rule: the only problem is its placeholder example.
+    let output = run(&["rules", "check", folder]);
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(3), "{report}");
+    assert!(report.contains("1 problems"), "{report}");
+    assert!(
+        report.contains("team-proxy-reset.yaml:") && report.contains("example 1"),
+        "{report}"
+    );
+    // Refuses to overwrite, and refuses ids that are not kebab-case.
+    let again = run(&[
+        "rules",
+        "new",
+        "team-proxy-reset",
+        "--category",
+        "gateway",
+        "--dir",
+        folder,
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    let bad = run(&[
+        "rules",
+        "new",
+        "Team_Proxy",
+        "--category",
+        "gateway",
+        "--dir",
+        folder,
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    let bad = run(&["rules", "new", "x", "--category", "gatway", "--dir", folder]);
+    assert_eq!(bad.status.code(), Some(2));
+}
