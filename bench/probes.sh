@@ -7,7 +7,7 @@
 # Usage: bench/probes.sh            (as root: the lab's xrdp needs it)
 # Environment:
 #   SERVERS=4         xrdp servers to start, on ports BASE_PORT.. (127.0.0.1 only)
-#   BASE_PORT=35890   first port
+#   BASE_PORT=25890   first port (below the ephemeral port range)
 #   COUNT=1000        rdp-doctor probes per row, round-robin over the servers
 #   CONCURRENCY=16    rdp-doctor probes in flight (a second row always uses 1); xrdp
 #                     listens with a backlog of 2, and from about 8 in flight per
@@ -23,7 +23,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 servers=${SERVERS:-4}
-base_port=${BASE_PORT:-35890}
+base_port=${BASE_PORT:-25890}
 count=${COUNT:-1000}
 concurrency=${CONCURRENCY:-16}
 nmap_runs=${NMAP_RUNS:-5}

@@ -11,8 +11,9 @@ use rdp_doctor::catalog::Knowledge;
 use rdp_doctor::probe::{ProbeResult, RunOptions, Status, Target, run_probes_blocking};
 use serde_json::Value;
 
-/// First port of the lab servers this test starts (one per mode, then the shadow server).
-const BASE_PORT: u16 = 34890;
+/// First port of the lab servers this test starts (one per mode, then the shadow server):
+/// below the ephemeral range (32768-60999), so no client socket of another test holds it.
+const BASE_PORT: u16 = 24890;
 
 fn lab() -> PathBuf {
     super::root().join("../shared/lab")
