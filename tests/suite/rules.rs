@@ -261,3 +261,58 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
     let bad = run(&["rules", "new", "x", "--category", "gatway", "--dir", folder]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+/// AUTHORING.md shows the files of `tests/fixtures/rules/authoring-example` verbatim; they pass
+/// `rules check` and `rules test`, and the translation is recognised.
+#[test]
+fn the_authoring_guide_shows_a_folder_that_checks_and_tests_clean() {
+    let guide = std::fs::read_to_string(super::root().join("AUTHORING.md")).unwrap();
+    let folder = super::fixture("rules/authoring-example");
+    let mut shown = 0;
+    for part in guide.split("<!-- file: ").skip(1) {
+        let (path, rest) = part.split_once(" -->\n").expect("a file marker");
+        let block = rest.split_once("\n").expect("a fence").1;
+        let block = &block[..block.find("```\n").expect("the fence closes")];
+        let file = std::fs::read_to_string(folder.join(path)).unwrap();
+        assert_eq!(
+            block, file,
+            "AUTHORING.md shows {path} differently from the fixture"
+        );
+        shown += 1;
+    }
+    assert_eq!(shown, 3);
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+            .args(args)
+            .env("XDG_CONFIG_HOME", "/nonexistent-config")
+            .env_remove("RDP_DOCTOR_RULES")
+            .output()
+            .expect("rdp-doctor runs")
+    };
+    let dir = folder.to_str().unwrap();
+    let check = run(&["rules", "check", dir]);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&check.stdout)
+    );
+    let test = run(&["rules", "test", dir, "team-vpn-not-connected"]);
+    assert_eq!(
+        test.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&test.stdout)
+    );
+    let dutch = run(&[
+        "--rules",
+        dir,
+        "diagnose",
+        "--format",
+        "json",
+        "Deze computer kan geen verbinding maken met de externe computer. Uw computer heeft onvoldoende virtueel geheugen beschikbaar.",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&dutch.stdout).unwrap();
+    assert_eq!(report["input"]["messages"][0]["key"], "disconnect:0x106");
+    assert_eq!(report["input"]["messages"][0]["lang"], "nl");
+}
