@@ -447,7 +447,7 @@ fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         &notices,
         probes.as_ref(),
     );
-    let output = match print_report(&report, args.format, args.width) {
+    let output = match print_report(knowledge, &report, args.format, args.width) {
         Ok(output) => output,
         Err(code) => return code,
     };
@@ -556,7 +556,7 @@ fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         &notices,
         Some(&probes),
     );
-    let output = match print_report(&report, args.format, args.width) {
+    let output = match print_report(knowledge, &report, args.format, args.width) {
         Ok(output) => output,
         Err(code) => return code,
     };
@@ -572,19 +572,17 @@ fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
 
 /// Renders a report in the chosen format; `Err(exit code)` when the Markdown template fails.
 fn print_report(
+    knowledge: &Knowledge,
     report: &render::Report,
     format: Format,
     width: Option<usize>,
 ) -> Result<String, u8> {
     let output = match format {
         Format::Json => render::render_json(report),
-        Format::Markdown => match render::render_markdown(report) {
+        Format::Markdown => match render::render_markdown(knowledge, report) {
             Ok(markdown) => markdown,
             Err(error) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "rdp-doctor: markdown template: {error:#}"
-                );
+                let _ = writeln!(std::io::stderr(), "rdp-doctor: markdown template: {error}");
                 return Err(EXIT_RULESET);
             }
         },

@@ -14,7 +14,7 @@ use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 
-use crate::catalog::{Knowledge, Reference, Side, embedded_site_file};
+use crate::catalog::{Knowledge, Reference, Side};
 use crate::extract::{Extraction, Role};
 use crate::matcher::Candidate;
 use crate::probe::{
@@ -356,7 +356,9 @@ pub fn render_json(report: &Report) -> String {
 }
 
 /// The report as Markdown, for a ticket.
-pub fn render_markdown(report: &Report) -> Result<String, minijinja::Error> {
+/// Renders the report with the knowledge's Markdown template (`site/report/diagnosis.md.j2`,
+/// which an extra folder may replace).
+pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
     if let Ok(syntax) = SyntaxConfig::builder()
         .trim_blocks(true)
@@ -369,14 +371,15 @@ pub fn render_markdown(report: &Report) -> Result<String, minijinja::Error> {
     env.add_filter("command_label", |kind: String| {
         command_label(&kind).to_string()
     });
-    let template = embedded_site_file("report/diagnosis.md.j2").unwrap_or_default();
-    env.render_str(
-        template,
-        context! {
+    // Every template of the knowledge, so a layer's template may include another.
+    for (name, template) in &knowledge.templates {
+        env.add_template_owned(name.clone(), template.text.clone())?;
+    }
+    env.get_template("report/diagnosis.md.j2")?
+        .render(context! {
             report => Value::from(minijinja::value::Serde(report)),
             pasted => report.from_paste(),
-        },
-    )
+        })
 }
 
 fn family_label(family: Option<String>) -> String {

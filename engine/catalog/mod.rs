@@ -200,10 +200,16 @@ fn embedded_required_words(source: &str) -> Option<Vec<String>> {
     }
 }
 
-/// True for the YAML files of the catalog and rules folders.
+/// True for the YAML files of the catalog and rules folders, probe scripts and templates.
 fn is_knowledge(path: &str) -> bool {
     ((path.starts_with("catalog/") || path.starts_with("rules/")) && is_yaml(path))
         || is_probe(path)
+        || is_template(path)
+}
+
+/// True for a minijinja template of the site folder (`site/report/diagnosis.md.j2`).
+fn is_template(path: &str) -> bool {
+    path.starts_with("site/") && path.ends_with(".j2")
 }
 
 /// True for a probe script (`probes/<name>.rhai`) or probe library (`probes/lib/<name>.rhai`).
@@ -241,7 +247,8 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        if !is_yaml(&relative) && !is_probe(&relative) {
+        // Any YAML file outside catalog/ is a rule, wherever it sits in the folder.
+        if !is_yaml(&relative) && !is_probe(&relative) && !is_template(&relative) {
             continue;
         }
         match std::fs::read(&path) {
@@ -281,6 +288,15 @@ fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
+/// A minijinja template of the site folder, from the binary or a layer.
+#[derive(Debug, Clone)]
+pub struct Template {
+    /// Its text.
+    pub text: String,
+    /// Where it came from.
+    pub origin: Origin,
+}
+
 /// The loaded knowledge: one registry that feeds every command.
 #[derive(Debug, Clone, Default)]
 pub struct Knowledge {
@@ -292,6 +308,9 @@ pub struct Knowledge {
     pub rules: Vec<Rule>,
     /// Every probe script that compiles, sorted by name.
     pub probes: Vec<ProbeScript>,
+    /// Templates by path under `site/` (`report/diagnosis.md.j2`): the embedded ones, replaced
+    /// by a layer's file of the same path.
+    pub templates: IndexMap<String, Template>,
     /// Replacements and other facts about loading.
     pub notices: Vec<Notice>,
     /// Files or entries that were left out, and why.
@@ -311,8 +330,13 @@ impl Knowledge {
         let mut probes: IndexMap<String, ProbeScript> = IndexMap::new();
         for layer in layers {
             knowledge.problems.extend(layer.problems.iter().cloned());
+            let (template_files, files): (Vec<&SourceFile>, Vec<&SourceFile>) =
+                layer.files.iter().partition(|f| is_template(&f.relative));
+            for file in template_files {
+                knowledge.load_template_file(file);
+            }
             let (probe_files, files): (Vec<&SourceFile>, Vec<&SourceFile>) =
-                layer.files.iter().partition(|f| is_probe(&f.relative));
+                files.into_iter().partition(|f| is_probe(&f.relative));
             for file in probe_files {
                 knowledge.load_probe_file(file, &mut probes);
             }
@@ -405,6 +429,42 @@ impl Knowledge {
             });
         }
         probes.insert(key, script);
+    }
+
+    /// Reads a template; one that does not parse is reported and the previous one is kept.
+    fn load_template_file(&mut self, file: &SourceFile) {
+        let name = file.relative.trim_start_matches("site/").to_string();
+        let env = minijinja::Environment::new();
+        if let Err(error) = env.template_from_str(&file.text) {
+            let position = error.line().map(|line| Position { line, column: 1 });
+            self.problems.push(Problem::new(
+                file,
+                position,
+                format!(
+                    "template does not parse: {}",
+                    error.detail().unwrap_or("syntax error")
+                ),
+            ));
+            return;
+        }
+        let template = Template {
+            text: file.text.clone(),
+            origin: file.origin.clone(),
+        };
+        if let Some(old) = self.templates.get(&name) {
+            self.notices.push(Notice {
+                message: format!(
+                    "template `{name}` from {} replaces the one from {}",
+                    template.origin, old.origin
+                ),
+            });
+        }
+        self.templates.insert(name, template);
+    }
+
+    /// The template at this path under `site/`.
+    pub fn template(&self, name: &str) -> Option<&str> {
+        self.templates.get(name).map(|t| t.text.as_str())
     }
 
     /// The probe script with this name (not a library).
@@ -557,6 +617,33 @@ impl Knowledge {
                 problems.push(problem);
             }
         }
+        for (name, template) in &self.templates {
+            for (n, line) in template.text.lines().enumerate() {
+                for reference in template_references(line) {
+                    if self.templates.contains_key(reference) {
+                        continue;
+                    }
+                    let column = line.find(reference).map_or(1, |c| c + 1);
+                    let message =
+                        format!("template `{name}` refers to `{reference}`, which does not exist");
+                    let mut problem = match file_of(&template.origin) {
+                        Some(file) => Problem::new(
+                            file,
+                            Some(Position {
+                                line: n + 1,
+                                column,
+                            }),
+                            message,
+                        ),
+                        None => problem_at(&template.origin, "", message),
+                    };
+                    let names: Vec<&str> = self.templates.keys().map(String::as_str).collect();
+                    problem.hint =
+                        suggest(reference, &names).map(|s| format!("did you mean `{s}`?"));
+                    problems.push(problem);
+                }
+            }
+        }
         for rule in &self.rules {
             for (i, check) in rule.probes.iter().enumerate() {
                 if probe_names.contains(&check.probe.as_str()) {
@@ -623,6 +710,28 @@ impl Knowledge {
         }
         self.problems.extend(problems);
     }
+}
+
+/// The template names a line includes, extends or imports (`{% include "x.j2" %}`).
+fn template_references(line: &str) -> Vec<&str> {
+    let mut found = Vec::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("{%") {
+        let after = &rest[start + 2..];
+        let end = after.find("%}").unwrap_or(after.len());
+        let tag = after[..end].trim_start_matches('-').trim();
+        let keyword = tag.split_whitespace().next().unwrap_or_default();
+        if matches!(keyword, "include" | "extends" | "import" | "from") {
+            let quoted = tag[keyword.len()..].trim_start();
+            if let Some(q) = quoted.chars().next().filter(|c| *c == '"' || *c == '\'') {
+                if let Some(len) = quoted[1..].find(q) {
+                    found.push(&quoted[1..1 + len]);
+                }
+            }
+        }
+        rest = &after[end..];
+    }
+    found
 }
 
 /// Reads a knowledge file: the build-time JSON form when there is one, else the YAML text.

@@ -706,3 +706,37 @@ fn rules_check_passes_on_the_embedded_knowledge_and_on_a_good_extra_folder() {
     let output = rdp_doctor(&["rules", "check", folder.to_str().unwrap()], None);
     assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
 }
+
+#[test]
+fn an_extra_folder_may_replace_the_markdown_template_and_include_its_own() {
+    let output = with_rules(
+        "template-override",
+        &[
+            "diagnose",
+            "--format",
+            "markdown",
+            "Error code: 0x904. Extended error code: 0x7.",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let markdown = stdout(&output);
+    assert!(
+        markdown.starts_with("## RDP ticket: The server's RDP certificate has expired"),
+        "{markdown}"
+    );
+    assert!(
+        markdown
+            .trim_end()
+            .ends_with("Escalate to the server team if the steps in the wiki do not help."),
+        "{markdown}"
+    );
+    let json = json(&with_rules(
+        "template-override",
+        &["diagnose", "--format", "json", "0x904"],
+    ));
+    assert!(
+        json["notices"]
+            .to_string()
+            .contains("template `report/diagnosis.md.j2` from")
+    );
+}
