@@ -313,12 +313,34 @@ pub struct ExampleOutcome {
 /// How many top candidates an example may rank its rule among.
 pub const EXAMPLE_TOP: usize = 3;
 
-/// Runs every rule's examples and counter-examples through extraction and matching.
+/// Runs every rule's examples and counter-examples through extraction and matching, on every
+/// core (each paste is independent); outcomes come in rule order.
 pub fn check_examples(knowledge: &Knowledge) -> Vec<ExampleOutcome> {
     let extractor = Extractor::new(knowledge);
     let matcher = Matcher::new(knowledge);
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = knowledge.rules.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = knowledge
+            .rules
+            .chunks(per_thread)
+            .map(|rules| scope.spawn(|| check_rules(knowledge, rules, &extractor, &matcher)))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn check_rules(
+    knowledge: &Knowledge,
+    rules: &[Rule],
+    extractor: &Extractor<'_>,
+    matcher: &Matcher<'_>,
+) -> Vec<ExampleOutcome> {
     let mut outcomes = Vec::new();
-    for rule in &knowledge.rules {
+    for rule in rules {
         let lists = [(false, &rule.examples), (true, &rule.counter_examples)];
         for (counter, list) in lists {
             for (index, example) in list.iter().enumerate() {
