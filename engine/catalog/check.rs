@@ -55,11 +55,7 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         let Some(rule) = knowledge.rule(&outcome.rule) else {
             continue;
         };
-        let Some(file) = layers
-            .iter()
-            .flat_map(|l| &l.files)
-            .find(|f| f.origin == rule.origin)
-        else {
+        let Some(file) = super::source_file(layers, &rule.origin) else {
             continue;
         };
         let index = LazyIndex::new(&file.text);

@@ -569,12 +569,7 @@ impl Knowledge {
     /// messages and codes a rule names, each at its place in its file.
     fn check_references(&mut self, layers: &[Layer]) {
         let mut problems = Vec::new();
-        let file_of = |origin: &Origin| {
-            layers
-                .iter()
-                .flat_map(|l| &l.files)
-                .find(|f| &f.origin == origin)
-        };
+        let file_of = |origin: &Origin| source_file(layers, origin);
         let problem_at = |origin: &Origin, path: &str, message: String| match file_of(origin) {
             Some(file) => Problem::new(file, LazyIndex::new(&file.text).locate(path), message),
             None => Problem {
@@ -710,6 +705,14 @@ impl Knowledge {
         }
         self.problems.extend(problems);
     }
+}
+
+/// The file of `layers` that `origin` names.
+fn source_file<'l>(layers: &'l [Layer], origin: &Origin) -> Option<&'l SourceFile> {
+    layers
+        .iter()
+        .flat_map(|l| &l.files)
+        .find(|f| &f.origin == origin)
 }
 
 /// The template names a line includes, extends or imports (`{% include "x.j2" %}`).

@@ -351,15 +351,27 @@ pub async fn rdp_negotiate(
     limits: Limits,
 ) -> Result<Negotiation, NetError> {
     let start = Instant::now();
-    let deadline = start + limits.timeout;
+    let (_, negotiation) = open_negotiated(host, port, protocols, start + limits.timeout).await?;
+    Ok(negotiation)
+}
+
+/// Connects and negotiates; returns the connection, ready for what the server selected.
+async fn open_negotiated(
+    host: &str,
+    port: u16,
+    protocols: u32,
+    deadline: Instant,
+) -> Result<(TcpStream, Negotiation), NetError> {
+    let start = Instant::now();
     let (mut stream, address) = connect_until(host, port, deadline).await?;
     let answer = negotiate_on(&mut stream, protocols, deadline).await?;
-    Ok(Negotiation {
+    let negotiation = Negotiation {
         address: address.to_string(),
         requested: protocols,
         answer,
         elapsed_ms: millis(start),
-    })
+    };
+    Ok((stream, negotiation))
 }
 
 /// The 19-byte Connection Request: TPKT, X.224 CR TPDU, RDP_NEG_REQ.
@@ -534,15 +546,8 @@ pub async fn tls_certificate(
 ) -> Result<TlsReport, NetError> {
     let start = Instant::now();
     let deadline = start + limits.timeout;
-    let (mut stream, address) = connect_until(host, port, deadline).await?;
-    let answer = negotiate_on(&mut stream, protocols, deadline).await?;
-    let negotiation = Negotiation {
-        address: address.to_string(),
-        requested: protocols,
-        answer: answer.clone(),
-        elapsed_ms: millis(start),
-    };
-    match answer {
+    let (stream, negotiation) = open_negotiated(host, port, protocols, deadline).await?;
+    match negotiation.answer {
         NegotiationAnswer::Selected { protocol: 0, .. } => {
             return Err(NetError::new(
                 "no_tls",
@@ -1277,16 +1282,8 @@ pub async fn credssp_probe(
 ) -> Result<CredsspReport, NetError> {
     let start = Instant::now();
     let deadline = start + limits.timeout;
-    let (mut stream, address) = connect_until(host, port, deadline).await?;
-    let requested = 0x2 | 0x1;
-    let answer = negotiate_on(&mut stream, requested, deadline).await?;
-    let negotiation = Negotiation {
-        address: address.to_string(),
-        requested,
-        answer: answer.clone(),
-        elapsed_ms: millis(start),
-    };
-    match answer {
+    let (stream, negotiation) = open_negotiated(host, port, 0x2 | 0x1, deadline).await?;
+    match negotiation.answer {
         NegotiationAnswer::Selected { protocol, .. } if protocol & 0xa != 0 => {}
         NegotiationAnswer::Failure { code } => {
             return Err(NetError::new(
