@@ -447,13 +447,9 @@ fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         &notices,
         probes.as_ref(),
     );
-    let output = match print_report(knowledge, &report, args.format, args.width) {
-        Ok(output) => output,
-        Err(code) => return code,
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(output.as_bytes());
-    let _ = stdout.flush();
+    if let Err(code) = write_report(knowledge, &report, args.format, args.width) {
+        return code;
+    }
     if report.diagnoses.is_empty() {
         EXIT_NO_MATCH
     } else {
@@ -556,13 +552,9 @@ fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         &notices,
         Some(&probes),
     );
-    let output = match print_report(knowledge, &report, args.format, args.width) {
-        Ok(output) => output,
-        Err(code) => return code,
-    };
-    let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(output.as_bytes());
-    let _ = stdout.flush();
+    if let Err(code) = write_report(knowledge, &report, args.format, args.width) {
+        return code;
+    }
     if healthy {
         EXIT_DIAGNOSED
     } else {
@@ -570,8 +562,23 @@ fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
     }
 }
 
+/// Writes a report in the chosen format to standard output; `Err(exit code)` when the
+/// Markdown template fails.
+fn write_report(
+    knowledge: &Knowledge,
+    report: &render::Report,
+    format: Format,
+    width: Option<usize>,
+) -> Result<(), u8> {
+    let output = render_report(knowledge, report, format, width)?;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(output.as_bytes());
+    let _ = stdout.flush();
+    Ok(())
+}
+
 /// Renders a report in the chosen format; `Err(exit code)` when the Markdown template fails.
-fn print_report(
+fn render_report(
     knowledge: &Knowledge,
     report: &render::Report,
     format: Format,

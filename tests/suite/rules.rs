@@ -201,16 +201,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[test]
 fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
-            .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-config")
-            .env_remove("RDP_DOCTOR_RULES")
-            .output()
-            .expect("rdp-doctor runs")
-    };
     let folder = dir.path().to_str().unwrap();
-    let output = run(&[
+    let output = run_isolated(&[
         "rules",
         "new",
         "team-proxy-reset",
@@ -229,7 +221,7 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
     let text = std::fs::read_to_string(&rule).unwrap();
     assert!(text.starts_with("# yaml-language-server: $schema=../../rule.schema.json\n"));
     // The skeleton is a valid rule: the only problem is its placeholder example.
-    let output = run(&["rules", "check", folder]);
+    let output = run_isolated(&["rules", "check", folder]);
     let report = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(3), "{report}");
     assert!(report.contains("1 problems"), "{report}");
@@ -238,7 +230,7 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
         "{report}"
     );
     // Refuses to overwrite, and refuses ids that are not kebab-case.
-    let again = run(&[
+    let again = run_isolated(&[
         "rules",
         "new",
         "team-proxy-reset",
@@ -248,7 +240,7 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
         folder,
     ]);
     assert_eq!(again.status.code(), Some(2));
-    let bad = run(&[
+    let bad = run_isolated(&[
         "rules",
         "new",
         "Team_Proxy",
@@ -258,7 +250,7 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
         folder,
     ]);
     assert_eq!(bad.status.code(), Some(2));
-    let bad = run(&["rules", "new", "x", "--category", "gatway", "--dir", folder]);
+    let bad = run_isolated(&["rules", "new", "x", "--category", "gatway", "--dir", folder]);
     assert_eq!(bad.status.code(), Some(2));
 }
 
@@ -281,30 +273,22 @@ fn the_authoring_guide_shows_a_folder_that_checks_and_tests_clean() {
         shown += 1;
     }
     assert_eq!(shown, 3);
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
-            .args(args)
-            .env("XDG_CONFIG_HOME", "/nonexistent-config")
-            .env_remove("RDP_DOCTOR_RULES")
-            .output()
-            .expect("rdp-doctor runs")
-    };
     let dir = folder.to_str().unwrap();
-    let check = run(&["rules", "check", dir]);
+    let check = run_isolated(&["rules", "check", dir]);
     assert_eq!(
         check.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&check.stdout)
     );
-    let test = run(&["rules", "test", dir, "team-vpn-not-connected"]);
+    let test = run_isolated(&["rules", "test", dir, "team-vpn-not-connected"]);
     assert_eq!(
         test.status.code(),
         Some(0),
         "{}",
         String::from_utf8_lossy(&test.stdout)
     );
-    let dutch = run(&[
+    let dutch = run_isolated(&[
         "--rules",
         dir,
         "diagnose",
@@ -315,4 +299,14 @@ fn the_authoring_guide_shows_a_folder_that_checks_and_tests_clean() {
     let report: serde_json::Value = serde_json::from_slice(&dutch.stdout).unwrap();
     assert_eq!(report["input"]["messages"][0]["key"], "disconnect:0x106");
     assert_eq!(report["input"]["messages"][0]["lang"], "nl");
+}
+
+/// Runs rdp-doctor with only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
+fn run_isolated(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", "/nonexistent-config")
+        .env_remove("RDP_DOCTOR_RULES")
+        .output()
+        .expect("rdp-doctor runs")
 }
