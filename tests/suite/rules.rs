@@ -202,7 +202,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example() {
     let dir = tempfile::tempdir().unwrap();
     let folder = dir.path().to_str().unwrap();
-    let output = run_isolated(&[
+    let new = [
         "rules",
         "new",
         "team-proxy-reset",
@@ -210,7 +210,8 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
         "gateway",
         "--dir",
         folder,
-    ]);
+    ];
+    let output = run_isolated(&new);
     assert!(
         output.status.success(),
         "{}",
@@ -230,15 +231,7 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
         "{report}"
     );
     // Refuses to overwrite, and refuses ids that are not kebab-case.
-    let again = run_isolated(&[
-        "rules",
-        "new",
-        "team-proxy-reset",
-        "--category",
-        "gateway",
-        "--dir",
-        folder,
-    ]);
+    let again = run_isolated(&new);
     assert_eq!(again.status.code(), Some(2));
     let bad = run_isolated(&[
         "rules",
