@@ -59,6 +59,25 @@ pub enum Command {
     /// Work with the error-code catalog.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// Build the static troubleshooting website.
+    #[command(subcommand)]
+    Site(SiteCommand),
+}
+
+/// `site` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum SiteCommand {
+    /// Write the website into a folder: a page per rule, code and category, search, and a
+    /// paste box that diagnoses in the browser. It works from file:// and any static host.
+    Build {
+        /// The folder to write (created when missing; files of the site are replaced).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The URL the site will be served from, for the sitemap, canonical links and the
+        /// 404 page (`https://help.example.com/rdp/`).
+        #[arg(long, value_name = "URL")]
+        base_url: Option<String>,
+    },
 }
 
 /// `catalog` subcommands.
@@ -215,6 +234,9 @@ pub enum RulesCommand {
         /// match (`-` reads standard input).
         #[arg(long, value_name = "PASTE")]
         trace: Option<String>,
+        /// Output format (`json`: one object per example, with its text and the top 3).
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
     },
     /// Print every signature as an extended regular expression for `grep -E -i -f`.
     Patterns,
@@ -304,8 +326,10 @@ pub fn run() -> ExitCode {
         Command::Rules(RulesCommand::Test {
             trace: Some(paste), ..
         }) => trace_paste(&knowledge, paste),
-        Command::Rules(RulesCommand::Test { targets, .. }) => {
-            let code = test_rules(&knowledge, targets);
+        Command::Rules(RulesCommand::Test {
+            targets, format, ..
+        }) => {
+            let code = test_rules(&knowledge, targets, *format);
             if knowledge.problems.is_empty() {
                 code
             } else {
@@ -330,6 +354,9 @@ pub fn run() -> ExitCode {
             list_catalog(&knowledge, *family, *format)
         }
         Command::Catalog(CatalogCommand::Coverage { format }) => coverage(&knowledge, *format),
+        Command::Site(SiteCommand::Build { out, base_url }) => {
+            build_site(&knowledge, out, base_url.as_deref())
+        }
     };
     ExitCode::from(code)
 }
@@ -945,7 +972,7 @@ fn list_rules(
     })
 }
 
-fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
+fn test_rules(knowledge: &Knowledge, only: &[String], format: ListFormat) -> u8 {
     use std::fmt::Write as _;
     if let Some(unknown) = only.iter().find(|id| knowledge.rule(id).is_none()) {
         let ids: Vec<&str> = knowledge.rules.iter().map(|r| r.id.as_str()).collect();
@@ -959,6 +986,35 @@ fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
     let mut outcomes = check_examples(knowledge);
     if !only.is_empty() {
         outcomes.retain(|o| only.contains(&o.rule));
+    }
+    let all_passed = outcomes.iter().all(|o| o.passed);
+    if format == ListFormat::Json {
+        #[derive(Serialize)]
+        struct Row<'a> {
+            #[serde(flatten)]
+            outcome: &'a crate::matcher::ExampleOutcome,
+            text: &'a str,
+        }
+        let rows: Vec<Row> = outcomes
+            .iter()
+            .filter_map(|o| {
+                let rule = knowledge.rule(&o.rule)?;
+                let list = if o.counter {
+                    &rule.counter_examples
+                } else {
+                    &rule.examples
+                };
+                let text = list.get(o.index)?.text.as_str();
+                Some(Row { outcome: o, text })
+            })
+            .collect();
+        let json = serde_json::to_string_pretty(&rows).unwrap_or_default() + "\n";
+        let _ = std::io::stdout().lock().write_all(json.as_bytes());
+        return if all_passed {
+            EXIT_DIAGNOSED
+        } else {
+            EXIT_NO_MATCH
+        };
     }
     let mut out = String::new();
     let _ = writeln!(
@@ -1035,6 +1091,50 @@ fn test_rules(knowledge: &Knowledge, only: &[String]) -> u8 {
         EXIT_DIAGNOSED
     } else {
         EXIT_NO_MATCH
+    }
+}
+
+/// `site build`: renders every page into `out`.
+fn build_site(knowledge: &Knowledge, out: &std::path::Path, base_url: Option<&str>) -> u8 {
+    if let Some(url) = base_url {
+        let absolute = url.starts_with("https://") || url.starts_with("http://");
+        if !absolute {
+            return fail(&format!(
+                "--base-url must be an absolute http(s) URL, not `{url}`"
+            ));
+        }
+    }
+    let started = std::time::Instant::now();
+    let options = crate::site::SiteOptions {
+        base_url: base_url.map(str::to_string),
+    };
+    let site = crate::site::Site::new(knowledge, options);
+    for warning in site.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    match crate::site::write_site(&site, out) {
+        Ok((files, bytes)) => {
+            if base_url.is_none() {
+                eprintln!(
+                    "note: sitemap.xml lists paths relative to the site; pass --base-url for the absolute URLs search engines need"
+                );
+            }
+            eprintln!(
+                "wrote {files} files ({:.1} MiB) to {} in {:.2} s: {} rules, {} codes",
+                bytes as f64 / (1024.0 * 1024.0),
+                out.display(),
+                started.elapsed().as_secs_f64(),
+                knowledge.rules.len(),
+                knowledge.catalog.entries().len()
+            );
+            EXIT_DIAGNOSED
+        }
+        Err(errors) => {
+            for error in errors {
+                eprintln!("error: {error}");
+            }
+            EXIT_RULESET
+        }
     }
 }
 

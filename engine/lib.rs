@@ -15,4 +15,5 @@ pub mod matcher;
 pub mod probe;
 pub mod render;
 pub mod search;
+pub mod site;
 pub mod yaml;

@@ -1,0 +1,975 @@
+//! The static troubleshooting website: a page per rule, code and category, search, paste box.
+//!
+//! Every page is plain HTML rendered with minijinja from the knowledge's `site/pages/*.j2`
+//! templates (auto-escaped; an extra folder may replace them), plus the assets of
+//! `site/assets/`. Pages link to each other by relative paths ending in `index.html`, so the
+//! site works from `file://` as well as from any static host. The search index and the paste
+//! box's matcher index are scripts that assign a global: browsers refuse `fetch()` of local
+//! files, not `<script src>`.
+
+pub mod browser;
+mod search_index;
+
+use std::collections::HashMap;
+
+use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
+use serde::Serialize;
+
+use crate::catalog::{CatalogEntry, Category, CodeRef, Family, Knowledge, Reference};
+use crate::extract::Extraction;
+use crate::matcher::Candidate;
+use crate::render::{self, Diagnosis};
+
+/// The site's assets, copied as they are (path under `site/assets/`).
+const ASSETS: &[&str] = &[
+    "style.css",
+    "theme.js",
+    "common.js",
+    "search.js",
+    "paste.js",
+    "matcher.js",
+];
+
+/// The authoring guide, published as a page.
+const AUTHORING_GUIDE: &str = include_str!("../../AUTHORING.md");
+
+/// How many codes the index lists as common errors.
+const COMMON_CODES: usize = 12;
+
+/// How many related rules a rule page lists.
+const RELATED_RULES: usize = 6;
+
+/// Options of `site build`.
+#[derive(Debug, Clone, Default)]
+pub struct SiteOptions {
+    /// The URL the site will be served from (`https://help.example.com/rdp/`), for the
+    /// sitemap, canonical links and the 404 page; without it those use relative paths.
+    pub base_url: Option<String>,
+}
+
+/// One page or file of the site, rendered on demand.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Page {
+    /// The home page: the paste box, the categories, the common errors.
+    Index,
+    /// The search page.
+    Search,
+    /// Every code, by family.
+    Codes,
+    /// The codes of one family.
+    Family(Family),
+    /// One catalog entry.
+    Code(usize),
+    /// One rule.
+    Rule(usize),
+    /// The rules of one category.
+    Category(Category),
+    /// The authoring guide.
+    Authoring,
+    /// The page a static host serves for a missing path.
+    NotFound,
+    /// The sitemap.
+    Sitemap,
+    /// A static asset.
+    Asset(&'static str),
+    /// The search index script.
+    SearchIndex,
+    /// The paste box's matcher index script.
+    MatcherIndex,
+}
+
+/// A rendered file: where it goes under the output folder, and its content.
+#[derive(Debug)]
+pub struct SiteFile {
+    /// Relative path with `/` separators.
+    pub path: String,
+    /// The bytes to write.
+    pub content: String,
+}
+
+/// Why a page could not be rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    /// A template is missing or failed.
+    #[error("{path}: {message}")]
+    Template {
+        /// The page being rendered.
+        path: String,
+        /// The template error, with its own file and line.
+        message: String,
+    },
+}
+
+/// The site of one knowledge base, ready to render page by page (from several threads).
+pub struct Site<'k> {
+    knowledge: &'k Knowledge,
+    env: Environment<'k>,
+    options: SiteOptions,
+    /// Rules that explain each catalog entry, by entry index.
+    rules_by_entry: Vec<Vec<usize>>,
+    /// Catalog entries each rule explains, by rule index.
+    entries_by_rule: Vec<Vec<usize>>,
+    /// The rule texts rendered for a reader (no host known).
+    diagnoses: Vec<Diagnosis>,
+    /// Problems met while preparing (template errors in rule texts).
+    warnings: Vec<String>,
+}
+
+impl<'k> Site<'k> {
+    /// Prepares the site of `knowledge`: the template environment and the links between rules
+    /// and codes. Rule texts are rendered here, once.
+    pub fn new(knowledge: &'k Knowledge, options: SiteOptions) -> Site<'k> {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_auto_escape_callback(|name| {
+            let name = name.strip_suffix(".j2").unwrap_or(name);
+            if name.ends_with(".html") || name.ends_with(".xml") {
+                AutoEscape::Html
+            } else {
+                AutoEscape::None
+            }
+        });
+        for (name, template) in &knowledge.templates {
+            if name.starts_with("pages/") {
+                // A template that does not parse is reported when a page uses it.
+                let _ = env.add_template_owned(name.clone(), template.text.clone());
+            }
+        }
+        let entries = knowledge.catalog.entries();
+        let mut rules_by_entry = vec![Vec::new(); entries.len()];
+        let mut entries_by_rule = Vec::with_capacity(knowledge.rules.len());
+        let by_code = entry_index(entries);
+        for (r, rule) in knowledge.rules.iter().enumerate() {
+            let mut mine = Vec::new();
+            for code in &rule.codes {
+                for &e in entries_of(&by_code, code) {
+                    if !mine.contains(&e) {
+                        mine.push(e);
+                        rules_by_entry[e].push(r);
+                    }
+                }
+            }
+            entries_by_rule.push(mine);
+        }
+        let candidates: Vec<Candidate> = (0..knowledge.rules.len())
+            .map(|rule| Candidate {
+                rule,
+                raw: 0.0,
+                score: 0.0,
+                evidence: Vec::new(),
+                probes: Vec::new(),
+            })
+            .collect();
+        let report = render::build_report(
+            knowledge,
+            "",
+            &Extraction::default(),
+            &candidates,
+            &[],
+            None,
+        );
+        Site {
+            knowledge,
+            env,
+            options,
+            rules_by_entry,
+            entries_by_rule,
+            diagnoses: report.diagnoses,
+            warnings: report.notices,
+        }
+    }
+
+    /// Problems met while preparing, to report (the pages still render).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Every page and file of the site.
+    pub fn pages(&self) -> Vec<Page> {
+        let mut pages = vec![
+            Page::Index,
+            Page::Search,
+            Page::Codes,
+            Page::Authoring,
+            Page::NotFound,
+            Page::Sitemap,
+            Page::SearchIndex,
+            Page::MatcherIndex,
+        ];
+        pages.extend(ASSETS.iter().map(|a| Page::Asset(a)));
+        pages.extend(self.families().into_iter().map(Page::Family));
+        pages.extend(self.categories().into_iter().map(|(c, _)| Page::Category(c)));
+        pages.extend((0..self.knowledge.catalog.entries().len()).map(Page::Code));
+        pages.extend((0..self.knowledge.rules.len()).map(Page::Rule));
+        pages
+    }
+
+    /// The path of `page` under the output folder.
+    pub fn path(&self, page: Page) -> String {
+        match page {
+            Page::Index => "index.html".into(),
+            Page::Search => "search/index.html".into(),
+            Page::Codes => "codes/index.html".into(),
+            Page::Family(family) => format!("codes/{}/index.html", family.prefix()),
+            Page::Code(e) => code_path(&self.knowledge.catalog.entries()[e]),
+            Page::Rule(r) => rule_path(&self.knowledge.rules[r].id),
+            Page::Category(category) => format!("categories/{}/index.html", category.as_str()),
+            Page::Authoring => "authoring/index.html".into(),
+            Page::NotFound => "404.html".into(),
+            Page::Sitemap => "sitemap.xml".into(),
+            Page::Asset(name) => format!("assets/{name}"),
+            Page::SearchIndex => "assets/search-index.js".into(),
+            Page::MatcherIndex => "assets/matcher-index.js".into(),
+        }
+    }
+
+    /// Renders one page.
+    pub fn render(&self, page: Page) -> Result<SiteFile, SiteError> {
+        let path = self.path(page);
+        let content = match page {
+            Page::Asset(name) => crate::catalog::embedded_site_file(&format!("assets/{name}"))
+                .unwrap_or_default()
+                .to_string(),
+            Page::SearchIndex => {
+                let index = search_index::build(self);
+                format!(
+                    "window.RDP_DOCTOR_SEARCH = {};\n",
+                    script_json(&serde_json::to_string(&index).unwrap_or_default())
+                )
+            }
+            Page::MatcherIndex => format!(
+                "window.RDP_DOCTOR_MATCHER = {};\n",
+                script_json(&browser::matcher_index(self.knowledge).to_string())
+            ),
+            Page::Sitemap => {
+                let urls: Vec<String> = self
+                    .pages()
+                    .into_iter()
+                    .filter(|p| is_html_page(*p) && *p != Page::NotFound)
+                    .map(|p| self.url(&self.path(p)))
+                    .collect();
+                self.template("pages/sitemap.xml.j2", &path, context! { urls })?
+            }
+            _ => self.render_html(page, &path)?,
+        };
+        Ok(SiteFile { path, content })
+    }
+
+    fn render_html(&self, page: Page, path: &str) -> Result<String, SiteError> {
+        let depth = path.matches('/').count();
+        // The 404 page is served at any depth: its links must not be relative.
+        let root = if page == Page::NotFound {
+            self.options
+                .base_url
+                .as_deref()
+                .map_or_else(|| "/".to_string(), with_slash)
+        } else {
+            "../".repeat(depth)
+        };
+        let base = context! {
+            root => root,
+            canonical => self.options.base_url.as_ref().map(|_| self.url(path)),
+            categories => serde_value(self.category_views()),
+            version => env!("CARGO_PKG_VERSION"),
+        };
+        let (name, vars) = match page {
+            Page::Index => (
+                "pages/index.html.j2",
+                context! {
+                    common => serde_value(self.common_codes()),
+                    families => serde_value(self.family_views()),
+                    rule_count => self.knowledge.rules.len(),
+                    code_count => self.knowledge.catalog.entries().len(),
+                },
+            ),
+            Page::Search => ("pages/search.html.j2", context! {}),
+            Page::Codes => (
+                "pages/codes.html.j2",
+                context! { families => serde_value(self.family_views()), all => true },
+            ),
+            Page::Family(family) => (
+                "pages/codes.html.j2",
+                context! {
+                    families => serde_value(self.family_views().into_iter()
+                        .filter(|f| f.prefix == family.prefix()).collect::<Vec<_>>()),
+                    all => false,
+                },
+            ),
+            Page::Code(e) => ("pages/code.html.j2", context! { entry => serde_value(self.code_view(e)) }),
+            Page::Rule(r) => ("pages/rule.html.j2", context! { rule => serde_value(self.rule_view(r)) }),
+            Page::Category(category) => (
+                "pages/category.html.j2",
+                context! {
+                    category => serde_value(category_view(category, 0)),
+                    rules => serde_value(self.knowledge.rules.iter().enumerate()
+                        .filter(|(_, rule)| rule.category == category)
+                        .map(|(r, _)| self.rule_link(r)).collect::<Vec<_>>()),
+                },
+            ),
+            Page::Authoring => (
+                "pages/guide.html.j2",
+                context! { title => "Writing rules", body => markdown_to_html(AUTHORING_GUIDE) },
+            ),
+            Page::NotFound => ("pages/404.html.j2", context! {}),
+            _ => unreachable!("not an HTML page"),
+        };
+        self.template(name, path, context! { ..base, ..vars })
+    }
+
+    fn template(
+        &self,
+        name: &str,
+        path: &str,
+        vars: minijinja::Value,
+    ) -> Result<String, SiteError> {
+        let error = |e: minijinja::Error| SiteError::Template {
+            path: path.to_string(),
+            message: describe_template_error(&e),
+        };
+        self.env.get_template(name).map_err(error)?.render(vars).map_err(error)
+    }
+
+    /// The absolute URL of a path when a base URL is known, else the path itself.
+    fn url(&self, path: &str) -> String {
+        let path = path.strip_suffix("index.html").unwrap_or(path);
+        match &self.options.base_url {
+            Some(base) => format!("{}{path}", with_slash(base)),
+            None => path.to_string(),
+        }
+    }
+
+    fn families(&self) -> Vec<Family> {
+        Family::ALL
+            .iter()
+            .copied()
+            .filter(|f| self.knowledge.catalog.entries().iter().any(|e| e.family == *f))
+            .collect()
+    }
+
+    fn categories(&self) -> Vec<(Category, usize)> {
+        Category::ALL
+            .iter()
+            .map(|&c| {
+                let count = self.knowledge.rules.iter().filter(|r| r.category == c).count();
+                (c, count)
+            })
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+
+    fn category_views(&self) -> Vec<CategoryView> {
+        self.categories()
+            .into_iter()
+            .map(|(c, count)| category_view(c, count))
+            .collect()
+    }
+
+    fn family_views(&self) -> Vec<FamilyView> {
+        let entries = self.knowledge.catalog.entries();
+        self.families()
+            .into_iter()
+            .map(|family| FamilyView {
+                prefix: family.prefix(),
+                name: family.as_str(),
+                label: family.label(),
+                reading: family.reading(),
+                path: format!("codes/{}/index.html", family.prefix()),
+                codes: entries
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, e)| e.family == family)
+                    .map(|(i, _)| self.code_link(i))
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// The codes the most rules explain: what users meet most.
+    fn common_codes(&self) -> Vec<CodeLink> {
+        let mut ranked: Vec<usize> = (0..self.rules_by_entry.len())
+            .filter(|&e| self.knowledge.catalog.entries()[e].code.is_some())
+            .collect();
+        ranked.sort_by_key(|&e| std::cmp::Reverse(self.rules_by_entry[e].len()));
+        ranked
+            .into_iter()
+            .take_while(|&e| !self.rules_by_entry[e].is_empty())
+            .take(COMMON_CODES)
+            .map(|e| self.code_link(e))
+            .collect()
+    }
+
+    fn code_link(&self, e: usize) -> CodeLink {
+        let entry = &self.knowledge.catalog.entries()[e];
+        CodeLink {
+            key: entry.key(),
+            code: entry.display_code(),
+            family: entry.family.prefix(),
+            symbol: entry.symbol.clone(),
+            name: entry.name.clone(),
+            path: code_path(entry),
+            rules: self.rules_by_entry[e].len(),
+        }
+    }
+
+    fn rule_link(&self, r: usize) -> RuleLink {
+        let rule = &self.knowledge.rules[r];
+        RuleLink {
+            id: rule.id.clone(),
+            title: rule.title.clone(),
+            category: rule.category.as_str(),
+            summary: self.diagnoses[r].summary.clone(),
+            path: rule_path(&rule.id),
+        }
+    }
+
+    fn code_view(&self, e: usize) -> CodeView {
+        let entry = &self.knowledge.catalog.entries()[e];
+        CodeView {
+            link: self.code_link(e),
+            family_label: entry.family.label(),
+            reading: entry.family.reading(),
+            meaning: entry.meaning.clone(),
+            aliases: entry.aliases.clone(),
+            messages: entry
+                .messages
+                .iter()
+                .map(|(lang, texts)| Messages {
+                    lang: lang.clone(),
+                    texts: texts.clone(),
+                })
+                .collect(),
+            note: entry.note.clone(),
+            references: entry.references.clone(),
+            rules: self.rules_by_entry[e]
+                .iter()
+                .map(|&r| self.rule_link(r))
+                .collect(),
+            other_families: self
+                .knowledge
+                .catalog
+                .entries()
+                .iter()
+                .enumerate()
+                .filter(|(i, other)| *i != e && other.code.is_some() && other.code == entry.code)
+                .map(|(i, _)| self.code_link(i))
+                .collect(),
+        }
+    }
+
+    fn rule_view(&self, r: usize) -> RuleView {
+        let rule = &self.knowledge.rules[r];
+        let diagnosis = &self.diagnoses[r];
+        let steps: Vec<StepView> = diagnosis
+            .steps
+            .iter()
+            .map(|step| StepView {
+                title: step.title.clone(),
+                side: match step.side {
+                    crate::catalog::Side::Client => "client",
+                    crate::catalog::Side::Server => "server",
+                },
+                body: step.body.clone(),
+                commands: step
+                    .commands
+                    .iter()
+                    .map(|(kind, text)| CommandView {
+                        kind: kind.clone(),
+                        label: render::command_label(kind).to_string(),
+                        text: text.clone(),
+                    })
+                    .collect(),
+            })
+            .collect();
+        RuleView {
+            link: self.rule_link(r),
+            category: category_view(rule.category, 0),
+            causes: diagnosis.causes.clone(),
+            steps,
+            references: rule.references.clone(),
+            codes: self.entries_by_rule[r]
+                .iter()
+                .map(|&e| self.code_link(e))
+                .collect(),
+            unknown_codes: rule
+                .codes
+                .iter()
+                .filter(|code| {
+                    !self
+                        .knowledge
+                        .catalog
+                        .entries()
+                        .iter()
+                        .any(|e| e.code == Some(code.code) && code_fits(code, e))
+                })
+                .map(ToString::to_string)
+                .collect(),
+            related: self.related(r),
+            examples: rule.examples.iter().map(|e| e.text.clone()).collect(),
+            origin: rule.origin.to_string(),
+        }
+    }
+
+    /// Rules that share codes with rule `r` (most shared first), then rules of its category.
+    fn related(&self, r: usize) -> Vec<RuleLink> {
+        let mut shared: HashMap<usize, usize> = HashMap::new();
+        for &e in &self.entries_by_rule[r] {
+            for &other in &self.rules_by_entry[e] {
+                if other != r {
+                    *shared.entry(other).or_default() += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, usize)> = shared.into_iter().collect();
+        ranked.sort_by_key(|&(other, count)| (std::cmp::Reverse(count), other));
+        let mut related: Vec<usize> = ranked.into_iter().map(|(o, _)| o).collect();
+        let category = self.knowledge.rules[r].category;
+        if related.len() < RELATED_RULES {
+            let same: Vec<usize> = (0..self.knowledge.rules.len())
+                .filter(|&o| {
+                    o != r && self.knowledge.rules[o].category == category && !related.contains(&o)
+                })
+                .take(RELATED_RULES)
+                .collect();
+            related.extend(same);
+        }
+        related
+            .into_iter()
+            .take(RELATED_RULES)
+            .map(|o| self.rule_link(o))
+            .collect()
+    }
+}
+
+/// True for the pages that are HTML (listed in the sitemap).
+fn is_html_page(page: Page) -> bool {
+    !matches!(
+        page,
+        Page::Sitemap | Page::Asset(_) | Page::SearchIndex | Page::MatcherIndex
+    )
+}
+
+/// A serialisable view as a template value.
+fn serde_value<T: Serialize>(value: T) -> Value {
+    Value::from(minijinja::value::Serde(value))
+}
+
+fn with_slash(base: &str) -> String {
+    if base.ends_with('/') {
+        base.to_string()
+    } else {
+        format!("{base}/")
+    }
+}
+
+/// JSON made safe inside a `<script>` file or element: `</script>` and U+2028/2029 escaped.
+fn script_json(json: &str) -> String {
+    json.replace("</", "<\\/")
+        .replace('\u{2028}', "\\u2028")
+        .replace('\u{2029}', "\\u2029")
+}
+
+/// A path segment from an id: kebab-case ids as they are, anything else spelled safely.
+pub fn slug(id: &str) -> String {
+    let safe = !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if safe {
+        return id.to_string();
+    }
+    let mut out = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("~{:x}", c as u32));
+        }
+    }
+    if out.is_empty() { "~".into() } else { out }
+}
+
+/// The path of a rule's page.
+pub fn rule_path(id: &str) -> String {
+    format!("rules/{}/index.html", slug(id))
+}
+
+/// The path of a catalog entry's page: `codes/disconnect/0x904/index.html`.
+pub fn code_path(entry: &CatalogEntry) -> String {
+    format!(
+        "codes/{}/{}/index.html",
+        entry.family.prefix(),
+        slug(&entry.display_code())
+    )
+}
+
+/// Catalog entries by code, for the rules' code references.
+fn entry_index(entries: &[CatalogEntry]) -> HashMap<u32, Vec<usize>> {
+    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (i, entry) in entries.iter().enumerate() {
+        if let Some(code) = entry.code {
+            index.entry(code.0).or_default().push(i);
+        }
+    }
+    index
+}
+
+fn entries_of<'a>(index: &'a HashMap<u32, Vec<usize>>, code: &CodeRef) -> &'a [usize] {
+    index.get(&code.code.0).map_or(&[], Vec::as_slice)
+}
+
+fn code_fits(code: &CodeRef, entry: &CatalogEntry) -> bool {
+    code.family.is_none_or(|f| f == entry.family)
+}
+
+fn category_view(category: Category, rules: usize) -> CategoryView {
+    let (title, about) = category_text(category);
+    CategoryView {
+        id: category.as_str(),
+        title,
+        about,
+        path: format!("categories/{}/index.html", category.as_str()),
+        rules,
+    }
+}
+
+/// A reader's name for each category and what falls in it.
+fn category_text(category: Category) -> (&'static str, &'static str) {
+    match category {
+        Category::Certificate => (
+            "Certificates",
+            "The server's or gateway's certificate: expired, untrusted, wrong name, unreadable key.",
+        ),
+        Category::NlaCredssp => (
+            "NLA and CredSSP",
+            "Network Level Authentication and CredSSP: required or unsupported, oracle remediation, delegation.",
+        ),
+        Category::TlsSecurityLayer => (
+            "TLS and the security layer",
+            "TLS versions and ciphers, SSL versus standard RDP security, FIPS, Schannel.",
+        ),
+        Category::NetworkUnreachable => (
+            "Network and reachability",
+            "The port cannot be reached or the link drops: firewall, listener, VPN, timeouts.",
+        ),
+        Category::Dns => (
+            "DNS",
+            "The name does not resolve, or resolves to the wrong address.",
+        ),
+        Category::Gateway => (
+            "RD Gateway",
+            "The gateway itself: reachability, CAP and RAP policies, transports, server errors.",
+        ),
+        Category::Credentials => (
+            "Credentials",
+            "Wrong user name or password, stale saved credentials, smart cards.",
+        ),
+        Category::AccountPolicy => (
+            "Account policy",
+            "Locked, disabled or expired accounts, passwords that must change, clock skew.",
+        ),
+        Category::AuthorizationDenied => (
+            "Authorization",
+            "Signed in but not allowed: group membership and logon rights.",
+        ),
+        Category::Licensing => (
+            "Licensing",
+            "RDS licensing: grace period, license servers, CALs.",
+        ),
+        Category::SessionLimit => (
+            "Session limits",
+            "Too many sessions, sessions replaced or taken over, idle and time limits.",
+        ),
+        Category::ServerResource => (
+            "Server resources",
+            "The server or host pool lacks resources or a component crashed.",
+        ),
+        Category::ProtocolError => (
+            "Protocol errors",
+            "RDP protocol, decompression and encryption errors.",
+        ),
+        Category::ClientVersion => (
+            "Client versions",
+            "Clients that are too old, too new or incompatible.",
+        ),
+        Category::InternalError => (
+            "Internal errors",
+            "\"An internal error has occurred\" when nothing more specific is known.",
+        ),
+        Category::Other => (
+            "Other",
+            "Redirection, display, audio and user-initiated disconnects.",
+        ),
+    }
+}
+
+/// Markdown (the authoring guide) to HTML, with any raw HTML in it shown as text.
+fn markdown_to_html(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Options, Parser, html};
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
+    let mut out = String::new();
+    html::push_html(&mut out, parser);
+    out
+}
+
+/// A template error with the template's path under `site/` and its line.
+fn describe_template_error(error: &minijinja::Error) -> String {
+    match (error.name(), error.line()) {
+        (Some(name), Some(line)) => match error.detail() {
+            Some(detail) => format!("site/{name}:{line}: {}: {detail}", error.kind()),
+            None => format!("site/{name}:{line}: {}", error.kind()),
+        },
+        _ => error.to_string(),
+    }
+}
+
+/// Writes `site` into `out`, rendering on every core. Returns the files written and bytes.
+pub fn write_site(
+    site: &Site<'_>,
+    out: &std::path::Path,
+) -> Result<(usize, u64), Vec<String>> {
+    let pages = site.pages();
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = pages.len().div_ceil(threads).max(1);
+    let results: Vec<Result<(usize, u64), String>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = pages
+            .chunks(per_thread)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    let mut written = (0usize, 0u64);
+                    for &page in chunk {
+                        let file = site.render(page).map_err(|e| e.to_string())?;
+                        let target = out.join(&file.path);
+                        if let Some(parent) = target.parent() {
+                            std::fs::create_dir_all(parent).map_err(|e| {
+                                format!("cannot create {}: {e}", parent.display())
+                            })?;
+                        }
+                        std::fs::write(&target, file.content.as_bytes())
+                            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+                        written.0 += 1;
+                        written.1 += file.content.len() as u64;
+                    }
+                    Ok(written)
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| w.join().unwrap_or_else(|_| Err("a page failed to render".into())))
+            .collect()
+    });
+    let mut errors = Vec::new();
+    let mut total = (0, 0);
+    for result in results {
+        match result {
+            Ok((files, bytes)) => {
+                total.0 += files;
+                total.1 += bytes;
+            }
+            Err(error) => errors.push(error),
+        }
+    }
+    if errors.is_empty() {
+        Ok(total)
+    } else {
+        Err(errors)
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct CategoryView {
+    id: &'static str,
+    title: &'static str,
+    about: &'static str,
+    path: String,
+    rules: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct FamilyView {
+    prefix: &'static str,
+    name: &'static str,
+    label: &'static str,
+    reading: &'static str,
+    path: String,
+    codes: Vec<CodeLink>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct CodeLink {
+    key: String,
+    code: String,
+    family: &'static str,
+    symbol: Option<String>,
+    name: String,
+    path: String,
+    rules: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+struct RuleLink {
+    id: String,
+    title: String,
+    category: &'static str,
+    summary: String,
+    path: String,
+}
+
+#[derive(Debug, Serialize)]
+struct Messages {
+    lang: String,
+    texts: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct CodeView {
+    link: CodeLink,
+    family_label: &'static str,
+    reading: &'static str,
+    meaning: String,
+    aliases: Vec<String>,
+    messages: Vec<Messages>,
+    note: Option<String>,
+    references: Vec<Reference>,
+    rules: Vec<RuleLink>,
+    other_families: Vec<CodeLink>,
+}
+
+#[derive(Debug, Serialize)]
+struct CommandView {
+    kind: String,
+    label: String,
+    text: String,
+}
+
+#[derive(Debug, Serialize)]
+struct StepView {
+    title: String,
+    side: &'static str,
+    body: String,
+    commands: Vec<CommandView>,
+}
+
+#[derive(Debug, Serialize)]
+struct RuleView {
+    link: RuleLink,
+    category: CategoryView,
+    causes: Vec<String>,
+    steps: Vec<StepView>,
+    references: Vec<Reference>,
+    codes: Vec<CodeLink>,
+    unknown_codes: Vec<String>,
+    related: Vec<RuleLink>,
+    examples: Vec<String>,
+    origin: String,
+}
+
+/// The pages grouped for the search index: kind, path, title, and the words to find it by.
+pub(crate) struct SearchDocument {
+    pub kind: &'static str,
+    pub path: String,
+    pub title: String,
+    pub subtitle: String,
+    /// Strong words: title, code, symbol, name.
+    pub strong: String,
+    /// Other words: meaning, messages, summary.
+    pub weak: String,
+}
+
+impl Site<'_> {
+    /// Every searchable page.
+    pub(crate) fn search_documents(&self) -> Vec<SearchDocument> {
+        let mut docs = Vec::new();
+        for (r, rule) in self.knowledge.rules.iter().enumerate() {
+            let codes: Vec<String> = rule.codes.iter().map(|c| c.code.to_string()).collect();
+            docs.push(SearchDocument {
+                kind: "rule",
+                path: rule_path(&rule.id),
+                title: rule.title.clone(),
+                subtitle: category_text(rule.category).0.to_string(),
+                strong: format!("{} {} {}", rule.title, rule.id, codes.join(" ")),
+                weak: self.diagnoses[r].summary.clone(),
+            });
+        }
+        for entry in self.knowledge.catalog.entries() {
+            let messages: Vec<&str> = entry
+                .messages
+                .values()
+                .flatten()
+                .map(String::as_str)
+                .collect();
+            docs.push(SearchDocument {
+                kind: "code",
+                path: code_path(entry),
+                title: match entry.code {
+                    Some(code) => format!("{code} {}", entry.name),
+                    None => entry.name.clone(),
+                },
+                subtitle: entry.family.label().to_string(),
+                strong: format!(
+                    "{} {} {} {}",
+                    entry.display_code(),
+                    entry.symbol.as_deref().unwrap_or_default(),
+                    entry.name,
+                    entry.aliases.join(" ")
+                ),
+                weak: format!("{} {}", entry.meaning, messages.join(" ")),
+            });
+        }
+        for (category, _) in self.categories() {
+            let (title, about) = category_text(category);
+            docs.push(SearchDocument {
+                kind: "category",
+                path: format!("categories/{}/index.html", category.as_str()),
+                title: title.to_string(),
+                subtitle: "Category".into(),
+                strong: format!("{title} {}", category.as_str()),
+                weak: about.to_string(),
+            });
+        }
+        docs.push(SearchDocument {
+            kind: "guide",
+            path: "authoring/index.html".into(),
+            title: "Writing rules".into(),
+            subtitle: "Guide".into(),
+            strong: "writing rules authoring guide".into(),
+            weak: "rule yaml signatures probes catalog translation test".into(),
+        });
+        docs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_keep_ids_and_defuse_paths() {
+        assert_eq!(slug("certificate-expired"), "certificate-expired");
+        assert_eq!(slug("0x904"), "0x904");
+        assert_eq!(slug("../etc"), "~2e~2e~2fetc");
+        assert_eq!(slug("a b/c"), "a~20b~2fc");
+        assert_eq!(slug(""), "~");
+    }
+
+    #[test]
+    fn script_json_cannot_close_the_script() {
+        assert_eq!(
+            script_json(r#"{"t":"</script><script>alert(1)</script>"}"#),
+            r#"{"t":"<\/script><script>alert(1)<\/script>"}"#
+        );
+    }
+
+    #[test]
+    fn markdown_shows_raw_html_as_text() {
+        let html = markdown_to_html("# Title\n\n<script>alert(1)</script>\n\nText `code`.");
+        assert!(html.contains("<h1>Title</h1>"), "{html}");
+        assert!(!html.contains("<script>"), "{html}");
+        assert!(html.contains("&lt;script&gt;"), "{html}");
+        assert!(html.contains("<code>code</code>"), "{html}");
+    }
+}
