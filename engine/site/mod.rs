@@ -129,6 +129,17 @@ impl<'k> Site<'k> {
                 AutoEscape::None
             }
         });
+        // Text is escaped for HTML, but `/` stays as it is: paths and URLs read as written.
+        env.set_formatter(|out, state, value| {
+            let html = matches!(state.auto_escape(), AutoEscape::Html);
+            match value.as_str() {
+                Some(text) if html && !value.is_safe() => {
+                    out.write_str(&escape_html(text))?;
+                    Ok(())
+                }
+                _ => minijinja::escape_formatter(out, state, value),
+            }
+        });
         for (name, template) in &knowledge.templates {
             if name.starts_with("pages/") {
                 // A template that does not parse is reported when a page uses it.
@@ -505,7 +516,13 @@ impl<'k> Site<'k> {
                 .collect(),
             related: self.related(r),
             examples: rule.examples.iter().map(|e| e.text.clone()).collect(),
-            origin: rule.origin.to_string(),
+            // A published page names an extra folder's file, not where it sat on a disk.
+            origin: match &rule.origin {
+                crate::catalog::Origin::Embedded(path) => path.clone(),
+                crate::catalog::Origin::File(path) => path
+                    .file_name()
+                    .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+            },
         }
     }
 
@@ -546,6 +563,22 @@ fn is_html_page(page: Page) -> bool {
         page,
         Page::Sitemap | Page::Asset(_) | Page::SearchIndex | Page::MatcherIndex
     )
+}
+
+/// Escapes the characters that could end a text or an attribute value in HTML.
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// A serialisable view as a template value.
@@ -961,6 +994,14 @@ mod tests {
         assert_eq!(
             script_json(r#"{"t":"</script><script>alert(1)</script>"}"#),
             r#"{"t":"<\/script><script>alert(1)<\/script>"}"#
+        );
+    }
+
+    #[test]
+    fn html_escaping_covers_text_and_attributes() {
+        assert_eq!(
+            escape_html(r#"<a href="x" title='y'>&</a>/"#),
+            "&lt;a href=&quot;x&quot; title=&#x27;y&#x27;&gt;&amp;&lt;/a&gt;/"
         );
     }
 

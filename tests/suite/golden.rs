@@ -26,9 +26,14 @@ fn golden_exit(name: &str, args: &[&str], code: i32) {
         String::from_utf8_lossy(&output.stderr)
     );
     let actual = String::from_utf8(output.stdout).expect("UTF-8 output");
+    assert_golden(name, &actual);
+}
+
+/// Compares `actual` with tests/golden/`name` (UPDATE_GOLDEN=1 rewrites the file).
+pub fn assert_golden(name: &str, actual: &str) {
     let path = super::root().join("tests/golden").join(name);
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).expect("golden file is writable");
+        std::fs::write(&path, actual).expect("golden file is writable");
         return;
     }
     let expected = std::fs::read_to_string(&path)

@@ -2,13 +2,14 @@
 
 mod cli;
 mod extract;
-mod golden;
+pub mod golden;
 mod knowledge;
 mod lab;
 mod lab_servers;
 mod probes;
 mod rules;
 mod servers;
+mod site;
 
 use std::path::{Path, PathBuf};
 
