@@ -912,7 +912,11 @@ fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
                 if problems.is_empty() {
                     "ok".to_string()
                 } else {
-                    format!("{} problems", problems.len())
+                    format!(
+                        "{} problem{}",
+                        problems.len(),
+                        if problems.len() == 1 { "" } else { "s" }
+                    )
                 },
                 knowledge.rules.len(),
                 knowledge.probes.len(),

@@ -33,8 +33,18 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
             let Some(regex) = signature.get("regex").and_then(|v| v.as_str()) else {
                 continue;
             };
-            // A regex that does not compile is already reported by the load.
-            if regex::Regex::new(regex).is_err() {
+            // A regex that does not parse is already reported by the load; one that parses
+            // but does not compile (too large) is reported here.
+            if super::rules::parse_signature_regex(regex).is_err() {
+                continue;
+            }
+            if let Err(reason) = super::rules::compile_signature_regex(regex) {
+                let path = format!("signatures[{i}].regex");
+                problems.push(Problem::new(
+                    file,
+                    at(&path),
+                    format!("regex does not compile: {reason}"),
+                ));
                 continue;
             }
             if let Err((message, offset)) = browser_compatible(regex) {
@@ -49,6 +59,36 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         }
         for (path, text) in templates(&document) {
             check_template(&env, file, at(&path), &path, &text, &mut problems);
+        }
+    }
+    for file in layers.iter().flat_map(|l| &l.files) {
+        let knowledge_yaml = (file.relative.starts_with("rules/")
+            || file.relative.starts_with("catalog/"))
+            && (file.relative.ends_with(".yaml") || file.relative.ends_with(".yml"));
+        if !knowledge_yaml {
+            continue;
+        }
+        let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {
+            continue;
+        };
+        let index = LazyIndex::new(&file.text);
+        let mut urls = Vec::new();
+        reference_urls(&document, String::new(), false, &mut urls);
+        for (path, url) in urls
+            .into_iter()
+            .filter(|(_, url)| !crate::site::is_web_url(url))
+        {
+            problems.push(
+                Problem::new(
+                    file,
+                    index.locate(&path),
+                    format!("reference URL `{url}` is not an http(s) URL"),
+                )
+                .with_hint(Some(
+                    "pages link only to http:// and https:// addresses; this one is shown as text"
+                        .into(),
+                )),
+            );
         }
     }
     for outcome in check_examples(knowledge).iter().filter(|o| !o.passed) {
@@ -99,6 +139,40 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         ))
     });
     problems
+}
+
+/// Every `url` of a `references` list in a document, with its key path.
+fn reference_urls(
+    value: &serde_yaml::Value,
+    path: String,
+    in_references: bool,
+    out: &mut Vec<(String, String)>,
+) {
+    match value {
+        serde_yaml::Value::Mapping(map) => {
+            for (key, child) in map {
+                let Some(key) = key.as_str() else { continue };
+                let child_path = if path.is_empty() {
+                    key.to_string()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if in_references && key == "url" {
+                    if let Some(url) = child.as_str() {
+                        out.push((child_path, url.to_string()));
+                    }
+                    continue;
+                }
+                reference_urls(child, child_path, key == "references", out);
+            }
+        }
+        serde_yaml::Value::Sequence(items) => {
+            for (i, item) in items.iter().enumerate() {
+                reference_urls(item, format!("{path}[{i}]"), in_references, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// Every template text of a rule document with its key path.

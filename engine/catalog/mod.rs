@@ -982,10 +982,10 @@ fn validate_signature(
                 let words = embedded_required_words(&source);
                 Pattern::Regex(RegexSignature::new(source, words))
             } else {
-                match rules::compile_signature_regex(&source) {
-                    Ok(regex) => {
+                match rules::parse_signature_regex(&source) {
+                    Ok(()) => {
                         let words = crate::literals::required_words(&source);
-                        Pattern::Regex(RegexSignature::new(source, words).with_compiled(regex))
+                        Pattern::Regex(RegexSignature::new(source, words))
                     }
                     Err(reason) => {
                         problems.push(Problem::new(

@@ -174,11 +174,6 @@ impl RegexSignature {
         }
     }
 
-    pub(crate) fn with_compiled(mut self, regex: Regex) -> RegexSignature {
-        self.compiled = OnceLock::from(Ok(regex));
-        self
-    }
-
     /// The regex as written.
     pub fn as_str(&self) -> &str {
         &self.source
@@ -246,6 +241,21 @@ fn ascii_classes(source: &str) -> String {
 /// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
 const REGEX_SIZE_LIMIT: usize = 1 << 20;
 
+/// Checks that a signature regex parses, without compiling it (compiling every regex of a
+/// large extra folder at each start would dominate the run time; it compiles on first use).
+pub(crate) fn parse_signature_regex(source: &str) -> Result<(), String> {
+    regex_syntax::Parser::new()
+        .parse(&ascii_classes(source))
+        .map(|_| ())
+        .map_err(|error| last_line(&error.to_string()))
+}
+
+/// The last line of a regex error, which says what is wrong.
+fn last_line(detail: &str) -> String {
+    let last = detail.lines().last().unwrap_or("invalid").trim();
+    last.trim_start_matches("error: ").to_string()
+}
+
 /// Compiles a signature regex with the size limit every rule regex gets. `\b`, `\B`, `\d`
 /// and `\w` are read as ASCII classes, as JavaScript reads them, so the browser's matcher and
 /// this one agree (and the regex compiles several times faster).
@@ -253,16 +263,7 @@ pub(crate) fn compile_signature_regex(source: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(&ascii_classes(source))
         .size_limit(REGEX_SIZE_LIMIT)
         .build()
-        .map_err(|error| {
-            let detail = error.to_string();
-            let last = detail
-                .lines()
-                .last()
-                .unwrap_or("invalid")
-                .trim()
-                .to_string();
-            last.trim_start_matches("error: ").to_string()
-        })
+        .map_err(|error| last_line(&error.to_string()))
 }
 
 impl Signature {

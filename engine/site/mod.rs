@@ -111,6 +111,8 @@ pub struct Site<'k> {
     entries_by_rule: Vec<Vec<usize>>,
     /// The rule texts rendered for a reader (no host known).
     diagnoses: Vec<Diagnosis>,
+    /// Categories that have rules, with how many.
+    categories: Vec<(Category, usize)>,
     /// Problems met while preparing (template errors in rule texts).
     warnings: Vec<String>,
 }
@@ -179,6 +181,16 @@ impl<'k> Site<'k> {
             &[],
             None,
         );
+        let categories = Category::ALL
+            .iter()
+            .map(|&c| {
+                (
+                    c,
+                    knowledge.rules.iter().filter(|r| r.category == c).count(),
+                )
+            })
+            .filter(|(_, count)| *count > 0)
+            .collect();
         Site {
             knowledge,
             env,
@@ -186,6 +198,7 @@ impl<'k> Site<'k> {
             rules_by_entry,
             entries_by_rule,
             diagnoses: report.diagnoses,
+            categories,
             warnings: report.notices,
         }
     }
@@ -209,7 +222,11 @@ impl<'k> Site<'k> {
         ];
         pages.extend(ASSETS.iter().map(|a| Page::Asset(a)));
         pages.extend(self.families().into_iter().map(Page::Family));
-        pages.extend(self.categories().into_iter().map(|(c, _)| Page::Category(c)));
+        pages.extend(
+            self.categories()
+                .into_iter()
+                .map(|(c, _)| Page::Category(c)),
+        );
         pages.extend((0..self.knowledge.catalog.entries().len()).map(Page::Code));
         pages.extend((0..self.knowledge.rules.len()).map(Page::Rule));
         pages
@@ -306,8 +323,14 @@ impl<'k> Site<'k> {
                     all => false,
                 },
             ),
-            Page::Code(e) => ("pages/code.html.j2", context! { entry => serde_value(self.code_view(e)) }),
-            Page::Rule(r) => ("pages/rule.html.j2", context! { rule => serde_value(self.rule_view(r)) }),
+            Page::Code(e) => (
+                "pages/code.html.j2",
+                context! { entry => serde_value(self.code_view(e)) },
+            ),
+            Page::Rule(r) => (
+                "pages/rule.html.j2",
+                context! { rule => serde_value(self.rule_view(r)) },
+            ),
             Page::Category(category) => (
                 "pages/category.html.j2",
                 context! {
@@ -337,7 +360,11 @@ impl<'k> Site<'k> {
             path: path.to_string(),
             message: describe_template_error(&e),
         };
-        self.env.get_template(name).map_err(error)?.render(vars).map_err(error)
+        self.env
+            .get_template(name)
+            .map_err(error)?
+            .render(vars)
+            .map_err(error)
     }
 
     /// The absolute URL of a path when a base URL is known, else the path itself.
@@ -353,19 +380,18 @@ impl<'k> Site<'k> {
         Family::ALL
             .iter()
             .copied()
-            .filter(|f| self.knowledge.catalog.entries().iter().any(|e| e.family == *f))
+            .filter(|f| {
+                self.knowledge
+                    .catalog
+                    .entries()
+                    .iter()
+                    .any(|e| e.family == *f)
+            })
             .collect()
     }
 
     fn categories(&self) -> Vec<(Category, usize)> {
-        Category::ALL
-            .iter()
-            .map(|&c| {
-                let count = self.knowledge.rules.iter().filter(|r| r.category == c).count();
-                (c, count)
-            })
-            .filter(|(_, count)| *count > 0)
-            .collect()
+        self.categories.clone()
     }
 
     fn category_views(&self) -> Vec<CategoryView> {
@@ -450,7 +476,7 @@ impl<'k> Site<'k> {
                 })
                 .collect(),
             note: entry.note.clone(),
-            references: entry.references.clone(),
+            references: links(&entry.references),
             rules: self.rules_by_entry[e]
                 .iter()
                 .map(|&r| self.rule_link(r))
@@ -496,7 +522,7 @@ impl<'k> Site<'k> {
             category: category_view(rule.category, 0),
             causes: diagnosis.causes.clone(),
             steps,
-            references: rule.references.clone(),
+            references: links(&rule.references),
             codes: self.entries_by_rule[r]
                 .iter()
                 .map(|&e| self.code_link(e))
@@ -760,10 +786,7 @@ fn describe_template_error(error: &minijinja::Error) -> String {
 }
 
 /// Writes `site` into `out`, rendering on every core. Returns the files written and bytes.
-pub fn write_site(
-    site: &Site<'_>,
-    out: &std::path::Path,
-) -> Result<(usize, u64), Vec<String>> {
+pub fn write_site(site: &Site<'_>, out: &std::path::Path) -> Result<(usize, u64), Vec<String>> {
     let pages = site.pages();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = pages.len().div_ceil(threads).max(1);
@@ -777,9 +800,8 @@ pub fn write_site(
                         let file = site.render(page).map_err(|e| e.to_string())?;
                         let target = out.join(&file.path);
                         if let Some(parent) = target.parent() {
-                            std::fs::create_dir_all(parent).map_err(|e| {
-                                format!("cannot create {}: {e}", parent.display())
-                            })?;
+                            std::fs::create_dir_all(parent)
+                                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
                         }
                         std::fs::write(&target, file.content.as_bytes())
                             .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
@@ -792,7 +814,10 @@ pub fn write_site(
             .collect();
         workers
             .into_iter()
-            .map(|w| w.join().unwrap_or_else(|_| Err("a page failed to render".into())))
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|_| Err("a page failed to render".into()))
+            })
             .collect()
     });
     let mut errors = Vec::new();
@@ -867,9 +892,32 @@ struct CodeView {
     aliases: Vec<String>,
     messages: Vec<Messages>,
     note: Option<String>,
-    references: Vec<Reference>,
+    references: Vec<Link>,
     rules: Vec<RuleLink>,
     other_families: Vec<CodeLink>,
+}
+
+/// A reference as a page shows it: a link only for an http(s) URL.
+#[derive(Debug, Serialize)]
+struct Link {
+    title: String,
+    url: Option<String>,
+}
+
+fn links(references: &[Reference]) -> Vec<Link> {
+    references
+        .iter()
+        .map(|r| Link {
+            title: r.title.clone(),
+            url: is_web_url(&r.url).then(|| r.url.clone()),
+        })
+        .collect()
+}
+
+/// True for an `http://` or `https://` URL, the only links a page makes from knowledge files.
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 #[derive(Debug, Serialize)]
@@ -893,7 +941,7 @@ struct RuleView {
     category: CategoryView,
     causes: Vec<String>,
     steps: Vec<StepView>,
-    references: Vec<Reference>,
+    references: Vec<Link>,
     codes: Vec<CodeLink>,
     unknown_codes: Vec<String>,
     related: Vec<RuleLink>,

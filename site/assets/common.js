@@ -11,10 +11,9 @@
     return prefersDark ? "dark" : "light";
   }
 
+  // The label stays "Dark theme"; whether it is on is aria-pressed, as screen readers expect.
   function showTheme(button) {
-    var dark = currentTheme() === "dark";
-    button.setAttribute("aria-pressed", dark ? "true" : "false");
-    button.textContent = dark ? "Light theme" : "Dark theme";
+    button.setAttribute("aria-pressed", currentTheme() === "dark" ? "true" : "false");
   }
 
   function setUpThemeToggle() {

@@ -172,7 +172,7 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
         show(index, input.value, root);
-        history.replaceState(null, "", "#q=" + encodeURIComponent(input.value));
+        history.replaceState(null, "", "?q=" + encodeURIComponent(input.value));
       }, 120);
     });
     form.addEventListener("submit", function (event) {
