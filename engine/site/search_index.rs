@@ -132,7 +132,14 @@ mod tests {
     fn words_split_symbols_codes_and_cjk() {
         assert_eq!(
             words("ERRINFO_SERVER_DENIED (0x00000904) CredSSP"),
-            ["errinfo_server_denied", "errinfo", "server", "denied", "0x904", "credssp"]
+            [
+                "errinfo_server_denied",
+                "errinfo",
+                "server",
+                "denied",
+                "0x904",
+                "credssp"
+            ]
         );
         assert_eq!(words("認証エラー"), ["認証", "証エ", "エラ", "ラー"]);
     }

@@ -117,7 +117,10 @@ fn every_rule_code_category_and_guide_has_a_page() {
     assert!(code.contains("Socket closed"), "{code}");
     assert!(code.contains("rules/rdp-certificate-expired-or-unreadable/index.html"));
     let guide = read(dir, "authoring/index.html");
-    assert!(guide.contains("<h1>") && guide.contains("rules check"), "{guide}");
+    assert!(
+        guide.contains("<h1>") && guide.contains("rules check"),
+        "{guide}"
+    );
     // The search index is a script assigning a global, which file:// pages can load.
     assert!(read(dir, "assets/search-index.js").starts_with("window.RDP_DOCTOR_SEARCH = {"));
     assert!(read(dir, "assets/matcher-index.js").starts_with("window.RDP_DOCTOR_MATCHER = "));
@@ -127,7 +130,8 @@ fn every_rule_code_category_and_guide_has_a_page() {
 fn rule_and_code_pages_match_their_golden_files() {
     let site = built(&[]);
     let version = format!("rdp-doctor {}.", env!("CARGO_PKG_VERSION"));
-    let page = |relative: &str| read(site.path(), relative).replace(&version, "rdp-doctor VERSION.");
+    let page =
+        |relative: &str| read(site.path(), relative).replace(&version, "rdp-doctor VERSION.");
     assert_golden(
         "site-rule.html",
         &page("rules/rdp-certificate-expired-or-unreadable/index.html"),
@@ -146,10 +150,20 @@ fn every_local_link_resolves_and_nothing_loads_from_outside() {
             continue;
         }
         let html = std::fs::read_to_string(&file).expect("UTF-8 page");
-        let page = file.strip_prefix(dir).expect("under the site").display().to_string();
+        let page = file
+            .strip_prefix(dir)
+            .expect("under the site")
+            .display()
+            .to_string();
         // A strict Content-Security-Policy holds: no inline script, handler or style.
         assert!(html.contains("Content-Security-Policy"), "{page}");
-        for forbidden in [" onclick=", " onload=", " onerror=", " style=\"", "javascript:"] {
+        for forbidden in [
+            " onclick=",
+            " onload=",
+            " onerror=",
+            " style=\"",
+            "javascript:",
+        ] {
             assert!(!html.contains(forbidden), "{page} holds {forbidden}");
         }
         for (at, _) in html.match_indices("<script") {
@@ -162,13 +176,21 @@ fn every_local_link_resolves_and_nothing_loads_from_outside() {
         }
         for (at, _) in html.match_indices("<link ") {
             let tag = &html[at..at + html[at..].find('>').expect("a closed tag")];
-            let external = attribute_values(tag, "href").iter().any(|h| h.contains("://"));
-            assert!(!external || tag.contains("rel=\"canonical\""), "{page}: {tag}");
+            let external = attribute_values(tag, "href")
+                .iter()
+                .any(|h| h.contains("://"));
+            assert!(
+                !external || tag.contains("rel=\"canonical\""),
+                "{page}: {tag}"
+            );
         }
         if page == "404.html" {
             continue; // Its links are absolute to the site root, for any depth.
         }
-        for link in attribute_values(&html, "href").into_iter().chain(attribute_values(&html, "src")) {
+        for link in attribute_values(&html, "href")
+            .into_iter()
+            .chain(attribute_values(&html, "src"))
+        {
             if link.contains("://") || link.starts_with('#') || link.starts_with("mailto:") {
                 continue;
             }
@@ -180,7 +202,11 @@ fn every_local_link_resolves_and_nothing_loads_from_outside() {
             }
         }
     }
-    assert!(broken.is_empty(), "broken links:\n{}", broken.into_iter().collect::<Vec<_>>().join("\n"));
+    assert!(
+        broken.is_empty(),
+        "broken links:\n{}",
+        broken.into_iter().collect::<Vec<_>>().join("\n")
+    );
     assert!(checked > 5000, "only {checked} links checked");
 }
 
@@ -204,10 +230,16 @@ fn rule_texts_cannot_become_markup() {
         }
     }
     // The payload is shown, as text, on the rule's page, its category and related pages.
-    assert!(pages_with_payload >= 2, "{pages_with_payload} pages show the payload");
+    assert!(
+        pages_with_payload >= 2,
+        "{pages_with_payload} pages show the payload"
+    );
     // In the index scripts it stays inside JSON strings, unable to close the script.
     let search = read(dir, "assets/search-index.js");
-    assert!(search.contains("<\\/script>"), "the search index escapes </script>");
+    assert!(
+        search.contains("<\\/script>"),
+        "the search index escapes </script>"
+    );
 }
 
 #[test]
@@ -217,7 +249,10 @@ fn base_url_makes_the_sitemap_and_canonical_links_absolute() {
     assert!(sitemap.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     assert!(sitemap.contains("<loc>https://help.example.com/rdp/codes/disconnect/0x904/</loc>"));
     assert!(!sitemap.contains("404.html"), "the 404 page is not listed");
-    let rule = read(site.path(), "rules/rdp-certificate-expired-or-unreadable/index.html");
+    let rule = read(
+        site.path(),
+        "rules/rdp-certificate-expired-or-unreadable/index.html",
+    );
     assert!(rule.contains(
         "<link rel=\"canonical\" href=\"https://help.example.com/rdp/rules/rdp-certificate-expired-or-unreadable/\">"
     ));
@@ -234,12 +269,18 @@ fn base_url_makes_the_sitemap_and_canonical_links_absolute() {
 fn templates_from_an_extra_folder_replace_the_embedded_ones() {
     let site = built(&["--rules", "tests/fixtures/rules/site-template"]);
     let missing = read(site.path(), "404.html");
-    assert!(missing.contains("Call the service desk on extension 4242"), "{missing}");
+    assert!(
+        missing.contains("Call the service desk on extension 4242"),
+        "{missing}"
+    );
     // The rest of the site still uses the embedded templates.
     assert!(read(site.path(), "index.html").contains("id=\"paste\""));
 
     let dir = tempfile::tempdir().expect("a temporary folder");
-    let output = build(dir.path(), &["--rules", "tests/fixtures/rules/site-broken-template"]);
+    let output = build(
+        dir.path(),
+        &["--rules", "tests/fixtures/rules/site-broken-template"],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(
