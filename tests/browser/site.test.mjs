@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { compare } from "./agreement.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const fromRepo = (p) => path.resolve(REPO, p);
@@ -258,6 +259,35 @@ describe("paste box", () => {
     await page.waitForFunction(() =>
       /Copied|Select and copy/.test(document.querySelector("button.copy").textContent),
     );
+    await page.check();
+    await page.close();
+  });
+
+  test("every rule example ranks the same top 3 in the browser as on the command line", async () => {
+    let stdout;
+    try {
+      stdout = execFileSync(RDP_DOCTOR, ["rules", "test", "--format", "json"], {
+        encoding: "utf8",
+        maxBuffer: 64 * 1024 * 1024,
+      });
+    } catch (error) {
+      // Exit code 1: an example failed its own test; the outcomes are still printed.
+      if (error.status !== 1) throw error;
+      stdout = error.stdout;
+    }
+    const outcomes = JSON.parse(stdout);
+    assert.ok(outcomes.length >= 300, `${outcomes.length} examples`);
+    const page = await openPage();
+    await visit(page, pageUrl(SITE, "index.html"));
+    const result = await page.evaluate(
+      ({ source, outcomes }) => {
+        const compareInPage = new Function(`return ${source}`)();
+        return compareInPage(outcomes, (text) => window.RdpDoctor.diagnose(text));
+      },
+      { source: compare.toString(), outcomes },
+    );
+    assert.equal(result.total, outcomes.length);
+    assert.deepEqual(result.disagreements, [], "examples ranked differently in the browser");
     await page.check();
     await page.close();
   });
