@@ -1025,6 +1025,10 @@ impl MessageIndex {
                 slot.1.push(folded.original_span(range, original));
             }
         });
+        // In catalog order, so that of two messages of one entry found alike, the first wins
+        // on every run.
+        let mut hits: Vec<_> = hits.into_iter().collect();
+        hits.sort_by_key(|(key, _)| *key);
         let mut best: HashMap<usize, FoundMessage> = HashMap::new();
         for ((entry_index, number), (patterns, spans)) in hits {
             let Some((lang, total)) = self.messages.get(&(entry_index, number)) else {
@@ -1070,7 +1074,7 @@ impl MessageIndex {
 
 /// Splits a message into the fragments that identify it: sentences and the parts between
 /// `{host}` placeholders, folded, long enough not to occur by chance.
-fn message_fragments(message: &str) -> Vec<String> {
+pub(crate) fn message_fragments(message: &str) -> Vec<String> {
     let mut out = Vec::new();
     for part in message.split("{host}") {
         let folded = fold(part);

@@ -174,6 +174,14 @@ impl RegexSignature {
         }
     }
 
+    /// True when the regex parses; it is not compiled for this (see [`Self::regex`]).
+    pub fn parses(&self) -> bool {
+        match self.compiled.get() {
+            Some(compiled) => compiled.is_ok(),
+            None => parse_signature_regex(&self.source).is_ok(),
+        }
+    }
+
     /// The regex as written.
     pub fn as_str(&self) -> &str {
         &self.source
