@@ -225,7 +225,7 @@ fn rules_new_writes_a_skeleton_that_loads_and_fails_only_its_placeholder_example
     let output = run_isolated(&["rules", "check", folder]);
     let report = String::from_utf8_lossy(&output.stdout);
     assert_eq!(output.status.code(), Some(3), "{report}");
-    assert!(report.contains("1 problems"), "{report}");
+    assert!(report.contains("1 problem:"), "{report}");
     assert!(
         report.contains("team-proxy-reset.yaml:") && report.contains("example 1"),
         "{report}"
