@@ -14,7 +14,8 @@
 #   TOOLS="rdp-doctor hugo hugo-minify mdbook"
 #                     the rows to time: hugo is Hugo's default (no minification),
 #                     hugo-minify the same with --minify
-#   KEEP=DIR          keep the synthetic set and the last output of each tool in DIR
+#   KEEP=DIR          keep the synthetic set and the outputs in DIR, a new or empty folder
+#                     (the last output of each tool in DIR/out, the others in DIR/old)
 #   MDBOOK=PATH       the mdbook binary; otherwise PATH, ../tools/mdbook/bin, or installed
 #                     with `cargo install mdbook --locked` into $CARGO_TARGET_DIR/tools/mdbook
 #   CARGO_TARGET_DIR  honoured; default target
@@ -60,13 +61,16 @@ log "building rdp-doctor (release) ..."
 cargo build --release --quiet
 "$bin" site build --help >/dev/null 2>&1 || die "$bin has no \`site build\` command"
 
+if [ -n "${KEEP:-}" ] && [ -n "$(ls -A "$KEEP" 2>/dev/null)" ]; then
+    die "KEEP=$KEEP is not empty: give a new or empty folder"
+fi
 work=${KEEP:-$(mktemp -d "${TMPDIR:-/tmp}/rdp-site-bench.XXXXXX")}
 mkdir -p "$work"
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 syn=$work/synthetic
 out=$work/out
-mkdir -p "$out" "$work/config"
+mkdir -p "$out" "$work/old" "$work/config"
 
 # rdp-doctor would also read RDP_DOCTOR_RULES and the user's configuration folder: an empty
 # XDG_CONFIG_HOME and no RDP_DOCTOR_RULES leave the embedded knowledge and --rules only.
@@ -109,7 +113,10 @@ for ((round = 0; round < runs; round++)); do
     for ((k = 0; k < ${#tools[@]}; k++)); do
         name=${tools[(k + round) % ${#tools[@]}]}
         [ -z "${too_slow[$name]:-}" ] || continue
-        rm -rf "${out:?}/$name"
+        # The previous output is moved aside, not removed: ext4 without a journal passes over
+        # inodes freed in the last minutes when it allocates new ones, and a build that follows
+        # the removal of 10000 files spent several times its usual system time in that search.
+        [ ! -e "$out/$name" ] || mv "$out/$name" "$work/old/$name-$round"
         log "round $((round + 1))/$runs: $name ..."
         command_of "$name"
         if ! /usr/bin/time -f '%e %U %S %M' -o "$work/time" "${cmd[@]}" >"$work/$name.log" 2>&1; then
@@ -122,7 +129,7 @@ for ((round = 0; round < runs; round++)); do
         ours=$(awk -v a="$ours" -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", a + u + s }')
         ((kib > rss[$name])) && rss[$name]=$kib
         done_runs[$name]=$((done_runs[$name] + 1))
-        log "  $wall s, peak RSS $((kib / 1024)) MiB"
+        log "  $wall s (CPU: $user s user, $sys s system), peak RSS $((kib / 1024)) MiB"
         if awk -v w="$wall" -v s="$slow" 'BEGIN { exit !(w > s) }'; then
             too_slow[$name]=1
             ((round + 1 == runs)) || log "  over SLOW=$slow s: $name is not run again"
