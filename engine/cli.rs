@@ -877,7 +877,7 @@ struct CheckProblem<'a> {
 fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
     use std::fmt::Write as _;
     let knowledge = Knowledge::load(layers);
-    let problems = crate::catalog::check::check(&knowledge, layers);
+    let problems = crate::check::check(&knowledge, layers);
     let files: usize = layers.iter().map(|l| l.files.len()).sum();
     let out = match format {
         ListFormat::Json => {

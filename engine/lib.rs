@@ -8,12 +8,15 @@
 #![warn(missing_docs)]
 
 pub mod catalog;
+pub mod check;
 pub mod cli;
 pub mod extract;
 pub mod literals;
 pub mod matcher;
+pub mod model;
 pub mod probe;
 pub mod render;
+pub mod sandbox;
 pub mod search;
 pub mod site;
 pub mod yaml;

@@ -46,7 +46,7 @@ pub struct Candidate {
     /// Every matched signature.
     pub evidence: Vec<Evidence>,
     /// What the rule's probes said (empty until probes ran).
-    pub probes: Vec<crate::probe::ProbeVerdict>,
+    pub probes: Vec<crate::model::probe::ProbeVerdict>,
 }
 
 impl Candidate {

@@ -5,12 +5,6 @@
 //! earlier one, and the replacement is reported as a [`Notice`]. A file that fails to parse or
 //! validate becomes a [`Problem`] and is left out; everything else is still served.
 
-pub mod check;
-mod codes;
-mod labels;
-mod model;
-mod rules;
-
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -18,15 +12,15 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::Serialize;
 
-pub use codes::{Catalog, CatalogEntry};
-pub use labels::{Label, LabelKind, Labels};
-pub use model::{Category, Code, CodeRef, Family, Origin, Reference};
-
-use crate::probe::ProbeScript;
-pub use rules::{
+pub use crate::model::codes::{Catalog, CatalogEntry};
+pub use crate::model::labels::{Label, LabelKind, Labels};
+use crate::model::probe::ProbeScript;
+pub use crate::model::rules::{
     COMMAND_KINDS, Example, Pattern, ProbeCheck, RegexSignature, Rule, Side, Signature, Step,
 };
+use crate::model::{codes, labels, rules};
 
+pub use crate::model::{Category, Code, CodeRef, Family, Origin, Reference};
 use crate::yaml::{self, LazyIndex, Position};
 
 mod embedded {
@@ -52,7 +46,11 @@ pub struct Problem {
 }
 
 impl Problem {
-    fn new(file: &SourceFile, position: Option<Position>, message: impl Into<String>) -> Problem {
+    pub(crate) fn new(
+        file: &SourceFile,
+        position: Option<Position>,
+        message: impl Into<String>,
+    ) -> Problem {
         let source_line = position.and_then(|p| file.text.lines().nth(p.line.saturating_sub(1)));
         Problem {
             file: file.origin.to_string(),
@@ -64,7 +62,7 @@ impl Problem {
         }
     }
 
-    fn with_hint(mut self, hint: Option<String>) -> Problem {
+    pub(crate) fn with_hint(mut self, hint: Option<String>) -> Problem {
         self.hint = hint;
         self
     }
@@ -401,7 +399,7 @@ impl Knowledge {
             );
             return;
         }
-        if let Err((message, line, column)) = crate::probe::script::compile(&file.text) {
+        if let Err((message, line, column)) = crate::sandbox::compile(&file.text) {
             let position = line.map(|line| Position {
                 line,
                 column: column.unwrap_or(1),
@@ -708,7 +706,7 @@ impl Knowledge {
 }
 
 /// The file of `layers` that `origin` names.
-fn source_file<'l>(layers: &'l [Layer], origin: &Origin) -> Option<&'l SourceFile> {
+pub(crate) fn source_file<'l>(layers: &'l [Layer], origin: &Origin) -> Option<&'l SourceFile> {
     layers
         .iter()
         .flat_map(|l| &l.files)
@@ -895,7 +893,7 @@ fn validate_rule(
             let Some(expression) = expression else {
                 continue;
             };
-            if let Err((message, _, _)) = crate::probe::script::compile_expression(expression) {
+            if let Err((message, _, _)) = crate::sandbox::compile_expression(expression) {
                 problems.push(Problem::new(
                     file,
                     at(&format!("probes[{i}].{field}")),

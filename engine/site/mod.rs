@@ -909,15 +909,9 @@ fn links(references: &[Reference]) -> Vec<Link> {
         .iter()
         .map(|r| Link {
             title: r.title.clone(),
-            url: is_web_url(&r.url).then(|| r.url.clone()),
+            url: r.is_web().then(|| r.url.clone()),
         })
         .collect()
-}
-
-/// True for an `http://` or `https://` URL, the only links a page makes from knowledge files.
-pub fn is_web_url(url: &str) -> bool {
-    let lower = url.trim_start().to_ascii_lowercase();
-    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 #[derive(Debug, Serialize)]

@@ -4,9 +4,10 @@
 
 use regex_syntax::ast::{self, Ast, Visitor};
 
-use super::{Knowledge, Layer, Position, Problem, SourceFile, suggest};
+use crate::catalog::{Knowledge, Layer, Problem, SourceFile, source_file, suggest};
 use crate::matcher::{EXAMPLE_TOP, check_examples};
 use crate::yaml::LazyIndex;
+use crate::yaml::Position;
 
 /// The variables rule templates can use (see the render stage).
 pub const TEMPLATE_VARIABLES: &[&str] = &[
@@ -35,10 +36,10 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
             };
             // A regex that does not parse is already reported by the load; one that parses
             // but does not compile (too large) is reported here.
-            if super::rules::parse_signature_regex(regex).is_err() {
+            if crate::model::rules::parse_signature_regex(regex).is_err() {
                 continue;
             }
-            if let Err(reason) = super::rules::compile_signature_regex(regex) {
+            if let Err(reason) = crate::model::rules::compile_signature_regex(regex) {
                 let path = format!("signatures[{i}].regex");
                 problems.push(Problem::new(
                     file,
@@ -76,7 +77,7 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         reference_urls(&document, String::new(), false, &mut urls);
         for (path, url) in urls
             .into_iter()
-            .filter(|(_, url)| !crate::site::is_web_url(url))
+            .filter(|(_, url)| !crate::model::is_web_url(url))
         {
             problems.push(
                 Problem::new(
@@ -95,7 +96,7 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         let Some(rule) = knowledge.rule(&outcome.rule) else {
             continue;
         };
-        let Some(file) = super::source_file(layers, &rule.origin) else {
+        let Some(file) = source_file(layers, &rule.origin) else {
             continue;
         };
         let index = LazyIndex::new(&file.text);

@@ -1,4 +1,10 @@
-//! Shared vocabulary of the knowledge base: code families, codes, categories, references.
+//! Plain data types of the knowledge base, the bottom layer: code families, codes, categories,
+//! references, catalog entries, labels, rules and what probes say.
+
+pub mod codes;
+pub mod labels;
+pub mod probe;
+pub mod rules;
 
 use std::fmt;
 use std::str::FromStr;
@@ -259,6 +265,19 @@ pub struct Reference {
     pub title: String,
     /// Where to read it.
     pub url: String,
+}
+
+impl Reference {
+    /// True when the URL is an http(s) address, the only kind pages link to.
+    pub fn is_web(&self) -> bool {
+        is_web_url(&self.url)
+    }
+}
+
+/// True for an `http://` or `https://` URL (any case, leading spaces ignored).
+pub fn is_web_url(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    lower.starts_with("https://") || lower.starts_with("http://")
 }
 
 /// Where a piece of knowledge was loaded from.

@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use super::model::{Category, CodeRef, Origin, Reference};
+use super::{Category, CodeRef, Origin, Reference};
 
 /// A diagnosis rule of rdp-doctor: an error signature, the probes that confirm it, and the
 /// causes and ordered remedies it explains (`rules/<category>/<id>.yaml`).

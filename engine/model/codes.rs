@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::model::{Code, Family, Origin, Reference};
+use super::{Code, Family, Origin, Reference};
 
 /// A file of rdp-doctor's error-code catalog: the codes of one family (`catalog/<family>.yaml`).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]

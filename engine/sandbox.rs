@@ -1,0 +1,142 @@
+//! The Rhai sandbox shared by probe scripts and rules' probe expressions: its limits, the
+//! engine built with them, compilation for load-time checks, and expression evaluation.
+
+use std::time::Duration;
+
+use rhai::{Engine, EvalAltResult, Scope};
+
+use crate::model::probe::ProbeResult;
+
+/// Limits of the sandbox, shared by probe scripts and rule expressions.
+#[derive(Debug, Clone, Copy)]
+pub struct SandboxLimits {
+    /// Most Rhai operations one script may run.
+    pub max_operations: u64,
+    /// Deepest function call nesting.
+    pub max_call_levels: usize,
+    /// Deepest expression nesting (global, in functions).
+    pub max_expr_depth: (usize, usize),
+    /// Longest string, in bytes.
+    pub max_string_size: usize,
+    /// Largest array.
+    pub max_array_size: usize,
+    /// Largest map.
+    pub max_map_size: usize,
+}
+
+impl Default for SandboxLimits {
+    fn default() -> SandboxLimits {
+        SandboxLimits {
+            max_operations: 2_000_000,
+            max_call_levels: 32,
+            max_expr_depth: (64, 32),
+            max_string_size: 1 << 20,
+            max_array_size: 10_000,
+            max_map_size: 10_000,
+        }
+    }
+}
+
+/// A Rhai engine with the sandbox limits and nothing that reaches outside.
+pub(crate) fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
+    let mut engine = Engine::new();
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels);
+    engine.set_max_expr_depths(limits.max_expr_depth.0, limits.max_expr_depth.1);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
+    engine.set_max_modules(16);
+    engine.disable_symbol("eval");
+    engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
+    engine
+}
+
+/// Compiles a probe script, for load-time checks: `Err((message, line, column))`.
+pub fn compile(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
+    let engine = sandboxed_engine(&SandboxLimits::default());
+    engine.compile(source).map(|_| ()).map_err(|e| {
+        (
+            e.err_type().to_string(),
+            e.position().line(),
+            e.position().position(),
+        )
+    })
+}
+
+/// Compiles a rule's `confirms_when` / `refutes_when` expression.
+pub fn compile_expression(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
+    let engine = sandboxed_engine(&SandboxLimits::default());
+    engine.compile_expression(source).map(|_| ()).map_err(|e| {
+        (
+            e.err_type().to_string(),
+            e.position().line(),
+            e.position().position(),
+        )
+    })
+}
+
+/// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
+/// and `summary`. An error (a missing fact, a type mismatch) is returned, not guessed.
+pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> {
+    let limits = SandboxLimits {
+        max_operations: 100_000,
+        ..SandboxLimits::default()
+    };
+    let engine = sandboxed_engine(&limits);
+    let mut scope = Scope::new();
+    for (name, value) in &result.facts {
+        let value = rhai::serde::to_dynamic(value).map_err(|e| e.to_string())?;
+        scope.push_dynamic(name.clone(), value);
+    }
+    scope.push("status", result.status.as_str().to_string());
+    scope.push("summary", result.summary.clone());
+    engine
+        .eval_expression_with_scope::<bool>(&mut scope, expression)
+        .map_err(|e| describe_error(&e, &limits, Duration::ZERO))
+}
+
+/// A sentence for a script error, naming the limit that stopped it.
+pub(crate) fn describe_error(
+    error: &EvalAltResult,
+    limits: &SandboxLimits,
+    budget: Duration,
+) -> String {
+    let position = error.position();
+    let at = match (position.line(), position.position()) {
+        (Some(line), Some(column)) => format!(" (line {line}, column {column})"),
+        (Some(line), None) => format!(" (line {line})"),
+        _ => String::new(),
+    };
+    let what = match error {
+        EvalAltResult::ErrorTerminated(..) => {
+            format!("it ran past its time budget of {} s", budget.as_secs_f64())
+        }
+        EvalAltResult::ErrorTooManyOperations(..) => {
+            format!("it ran more than {} operations", limits.max_operations)
+        }
+        EvalAltResult::ErrorStackOverflow(..) => {
+            format!("calls nested deeper than {} levels", limits.max_call_levels)
+        }
+        EvalAltResult::ErrorDataTooLarge(what, ..) => format!(
+            "{what} grew past the sandbox limit (strings {} bytes, arrays {}, maps {} items)",
+            limits.max_string_size, limits.max_array_size, limits.max_map_size
+        ),
+        EvalAltResult::ErrorFunctionNotFound(signature, ..) => {
+            let name = signature.split([' ', '(']).next().unwrap_or(signature);
+            format!(
+                "`{name}` is not available to probes: they may only call resolve, tcp_connect, rdp_negotiate, tls_certificate, credssp, https_probe, now and Rhai's own functions"
+            )
+        }
+        EvalAltResult::ErrorModuleNotFound(path, ..) => {
+            format!("cannot import `{path}`")
+        }
+        EvalAltResult::ErrorParsing(parse, ..) => format!("it does not compile: {parse}"),
+        EvalAltResult::ErrorRuntime(value, ..) => format!("it threw: {value}"),
+        other => {
+            let text = other.to_string();
+            text.split(" (line ").next().unwrap_or(&text).to_string()
+        }
+    };
+    format!("{what}{at}")
+}
