@@ -19,7 +19,14 @@ fn main() {
         PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let mut files = Vec::new();
-    for folder in FOLDERS {
+    // Without the `embedded` feature (the engine built for the browser, which is handed its
+    // knowledge at run time) nothing is embedded.
+    let folders = if std::env::var_os("CARGO_FEATURE_EMBEDDED").is_some() {
+        FOLDERS
+    } else {
+        &[]
+    };
+    for folder in folders {
         println!("cargo:rerun-if-changed={folder}");
         collect(&root.join(folder), &mut files);
     }

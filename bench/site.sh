@@ -199,8 +199,8 @@ ratio() { # name: the line for rdp-doctor / name, when both were timed
 for name in "${tools[@]}"; do [ "$name" = rdp-doctor ] || ratio "$name"; done
 echo "- rdp-doctor search index (assets/search-index.js): $(size_text "$out/rdp-doctor/assets/search-index.js") at N=$n;" \
     "$(size_text "$out/rdp-doctor-0/assets/search-index.js") with the embedded knowledge only"
-echo "- rdp-doctor matcher index (assets/matcher-index.js): $(size_text "$out/rdp-doctor/assets/matcher-index.js") at N=$n;" \
-    "$(size_text "$out/rdp-doctor-0/assets/matcher-index.js") with the embedded knowledge only"
+echo "- rdp-doctor paste box knowledge (assets/knowledge.js): $(size_text "$out/rdp-doctor/assets/knowledge.js") at N=$n;" \
+    "$(size_text "$out/rdp-doctor-0/assets/knowledge.js") with the embedded knowledge only"
 echo "- rdp-doctor with the embedded knowledge only (no --rules): $wall0 s, peak RSS $(mib $((kib0 * 1024))) MiB," \
     "$(html_pages "$out/rdp-doctor-0") pages, $(mib "$(du -sb "$out/rdp-doctor-0" | cut -f1)") MiB"
 if wants hugo; then echo "- for comparison: Hugo's JSON index (index.json) $(size_text "$out/hugo/index.json")"; fi

@@ -1,8 +1,6 @@
-//! `rules check`: the checks beyond loading, run over every layer: regexes the browser matcher
-//! cannot run, templates that do not parse or use unknown variables, and examples that do not
-//! rank their rule.
-
-use regex_syntax::ast::{self, Ast, Visitor};
+//! `rules check`: the checks beyond loading, run over every layer: regexes too large to
+//! compile, reference URLs that are not http(s), templates that do not parse or use unknown
+//! variables, and examples that do not rank their rule.
 
 use crate::catalog::{Knowledge, Layer, Problem, SourceFile, source_file, suggest};
 use crate::matcher::{EXAMPLE_TOP, check_examples};
@@ -47,15 +45,6 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
                     format!("regex does not compile: {reason}"),
                 ));
                 continue;
-            }
-            if let Err((message, offset)) = browser_compatible(regex) {
-                let path = format!("signatures[{i}].regex");
-                problems.push(
-                    Problem::new(file, at(&path), format!("regex {message}")).with_hint(Some(format!(
-                        "the static site runs signatures in the browser: use syntax JavaScript reads the same way (character {} of the regex)",
-                        offset + 1
-                    ))),
-                );
             }
         }
         for (path, text) in templates(&document) {
@@ -258,151 +247,5 @@ fn check_template(
             )
             .with_hint(hint),
         );
-    }
-}
-
-/// Checks that a signature regex uses only syntax that both Rust's regex crate and JavaScript
-/// read the same way. `Err((what, offset))` names the first construct that does not.
-pub fn browser_compatible(source: &str) -> Result<(), (String, usize)> {
-    let parsed = ast::parse::Parser::new().parse(source).map_err(|e| {
-        (
-            format!("does not parse: {}", e.kind()),
-            e.span().start.offset,
-        )
-    })?;
-    ast::visit(&parsed, BrowserSubset)
-}
-
-struct BrowserSubset;
-
-impl Visitor for BrowserSubset {
-    type Output = ();
-    type Err = (String, usize);
-
-    fn finish(self) -> Result<(), Self::Err> {
-        Ok(())
-    }
-
-    fn visit_pre(&mut self, node: &Ast) -> Result<(), Self::Err> {
-        let refuse = |what: &str, span: &ast::Span| {
-            Err((
-                format!("uses {what}, which JavaScript reads differently or not at all"),
-                span.start.offset,
-            ))
-        };
-        match node {
-            Ast::Flags(flags) => {
-                let at_start = flags.span.start.offset == 0;
-                let allowed = flags.flags.items.iter().all(|item| {
-                    matches!(
-                        item.kind,
-                        ast::FlagsItemKind::Flag(ast::Flag::CaseInsensitive)
-                            | ast::FlagsItemKind::Flag(ast::Flag::MultiLine)
-                            | ast::FlagsItemKind::Flag(ast::Flag::DotMatchesNewLine)
-                    )
-                });
-                if !at_start {
-                    return refuse("inline flags after the start", &flags.span);
-                }
-                if !allowed {
-                    return refuse("a flag other than i, m or s", &flags.span);
-                }
-            }
-            Ast::Group(group) => match &group.kind {
-                ast::GroupKind::NonCapturing(flags) if !flags.items.is_empty() => {
-                    return refuse("flags inside a group `(?i:...)`", &group.span);
-                }
-                ast::GroupKind::CaptureName {
-                    starts_with_p: true,
-                    ..
-                } => {
-                    return refuse(
-                        "a `(?P<name>...)` group (write `(?<name>...)`)",
-                        &group.span,
-                    );
-                }
-                _ => {}
-            },
-            Ast::Assertion(assertion) => {
-                use ast::AssertionKind::*;
-                if !matches!(
-                    assertion.kind,
-                    StartLine | EndLine | WordBoundary | NotWordBoundary
-                ) {
-                    return refuse("an assertion other than ^, $, \\b or \\B", &assertion.span);
-                }
-            }
-            Ast::ClassUnicode(class) => return refuse("a Unicode class (\\p{...})", &class.span),
-            Ast::Literal(literal) => {
-                if let ast::LiteralKind::HexBrace(_) = literal.kind {
-                    return refuse(
-                        "a `\\x{...}` escape (write `\\uXXXX` or the character)",
-                        &literal.span,
-                    );
-                }
-            }
-            _ => {}
-        }
-        Ok(())
-    }
-
-    fn visit_class_set_item_pre(&mut self, item: &ast::ClassSetItem) -> Result<(), Self::Err> {
-        match item {
-            ast::ClassSetItem::Ascii(class) => Err((
-                "uses a POSIX class like [[:alpha:]], which JavaScript does not have".into(),
-                class.span.start.offset,
-            )),
-            ast::ClassSetItem::Unicode(class) => Err((
-                "uses a Unicode class (\\p{...}) inside a set".into(),
-                class.span.start.offset,
-            )),
-            ast::ClassSetItem::Bracketed(class) => Err((
-                "nests a class inside a class, which JavaScript reads as a literal `[`".into(),
-                class.span.start.offset,
-            )),
-            _ => Ok(()),
-        }
-    }
-
-    fn visit_class_set_binary_op_pre(
-        &mut self,
-        op: &ast::ClassSetBinaryOp,
-    ) -> Result<(), Self::Err> {
-        Err((
-            "uses class set operations (&&, --, ~~), which JavaScript does not have".into(),
-            op.span.start.offset,
-        ))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn browser_subset() {
-        for ok in [
-            "(?i)cannot verify",
-            r"\b0x[0-9a-f]+\b",
-            "a(?:b|c)*?",
-            r"(?<code>\d+)",
-            "^x$",
-        ] {
-            assert!(browser_compatible(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "a(?i)b",
-            "(?x)a b",
-            r"\Aa",
-            r"\p{L}",
-            "[[:alpha:]]",
-            r"(?P<n>a)",
-            r"[a-z&&[^e]]",
-            r"\x{41}",
-            "(?i:a)",
-            "(?U)a",
-        ] {
-            assert!(browser_compatible(bad).is_err(), "{bad}");
-        }
     }
 }

@@ -307,7 +307,8 @@ pub fn run() -> ExitCode {
         };
         return ExitCode::from(check_rules(&layers, *format));
     }
-    let knowledge = Knowledge::load(&knowledge_layers(&cli.rules));
+    let layers = knowledge_layers(&cli.rules);
+    let knowledge = Knowledge::load(&layers);
     let embedded_broken = report_problems(&knowledge.problems);
     // `rules test` reports on whatever loaded, problems or not: that is its job.
     let testing = matches!(cli.command, Command::Rules(RulesCommand::Test { .. }));
@@ -355,7 +356,7 @@ pub fn run() -> ExitCode {
         }
         Command::Catalog(CatalogCommand::Coverage { format }) => coverage(&knowledge, *format),
         Command::Site(SiteCommand::Build { out, base_url }) => {
-            build_site(&knowledge, out, base_url.as_deref())
+            build_site(&knowledge, &layers, out, base_url.as_deref())
         }
     };
     ExitCode::from(code)
@@ -1099,7 +1100,12 @@ fn test_rules(knowledge: &Knowledge, only: &[String], format: ListFormat) -> u8 
 }
 
 /// `site build`: renders every page into `out`.
-fn build_site(knowledge: &Knowledge, out: &std::path::Path, base_url: Option<&str>) -> u8 {
+fn build_site(
+    knowledge: &Knowledge,
+    layers: &[Layer],
+    out: &std::path::Path,
+    base_url: Option<&str>,
+) -> u8 {
     if let Some(url) = base_url {
         let absolute = url.starts_with("https://") || url.starts_with("http://");
         if !absolute {
@@ -1112,7 +1118,7 @@ fn build_site(knowledge: &Knowledge, out: &std::path::Path, base_url: Option<&st
     let options = crate::site::SiteOptions {
         base_url: base_url.map(str::to_string),
     };
-    let site = crate::site::Site::new(knowledge, options);
+    let site = crate::site::Site::new(knowledge, layers, options);
     for warning in site.warnings() {
         eprintln!("warning: {warning}");
     }

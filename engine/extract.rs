@@ -56,6 +56,7 @@ pub struct Paste {
 impl Paste {
     /// Decodes input bytes: a UTF-8 or UTF-16 byte-order mark is honoured (event-log exports
     /// are often UTF-16); anything else is read as UTF-8, invalid sequences replaced.
+    #[cfg(feature = "cli")]
     pub fn from_bytes(bytes: Vec<u8>) -> Paste {
         let mut notices = Vec::new();
         if let Some((encoding, bom)) = encoding_rs::Encoding::for_bom(&bytes) {

@@ -1,22 +1,33 @@
 //! rdp-doctor: diagnose Microsoft Remote Desktop (RDP) connection failures from pasted text.
 //!
-//! The stages, each a module taking and returning plain data:
-//! [`catalog`] loads the knowledge (codes, labels, rules), [`extract`] finds codes, hosts and
-//! known messages in a paste, [`matcher`] ranks the rules, [`probe`] checks a live host and re-ranks, [`render`] writes the report, and
-//! [`cli`] is the command line around them.
+//! The modules form layers, each using only those below it: [`model`] (plain data types) and
+//! text helpers; the Rhai `sandbox`; [`catalog`], which loads and validates the knowledge;
+//! then the stages of a diagnosis, [`extract`] (codes, hosts and known messages in a paste),
+//! [`matcher`] (ranks the rules), `probe` (checks a live host and re-ranks) and `render` (the
+//! report); then `site` and `check` (`rules check`); and `cli` on top.
+//!
+//! Features: `cli` (the default) is the command line and all it offers; without it the
+//! library is the engine alone (load, extract, rank), which also builds for WebAssembly
+//! (`wasm/`). `probe` adds live probes, `embedded` the knowledge folders built in.
 
 #![warn(missing_docs)]
 
 pub mod catalog;
+#[cfg(feature = "cli")]
 pub mod check;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod extract;
 pub mod literals;
 pub mod matcher;
 pub mod model;
+#[cfg(feature = "probe")]
 pub mod probe;
+#[cfg(feature = "cli")]
 pub mod render;
+#[cfg(feature = "probe")]
 pub mod sandbox;
 pub mod search;
+#[cfg(feature = "cli")]
 pub mod site;
 pub mod yaml;

@@ -5,12 +5,14 @@
 //! earlier one, and the replacement is reported as a [`Notice`]. A file that fails to parse or
 //! validate becomes a [`Problem`] and is left out; everything else is still served.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 pub use crate::model::codes::{Catalog, CatalogEntry};
 pub use crate::model::labels::{Label, LabelKind, Labels};
@@ -118,8 +120,9 @@ pub struct SourceFile {
     pub relative: String,
     /// Its text.
     pub text: String,
-    /// For embedded YAML, the same document as JSON, converted at build time (faster to read).
-    pub precompiled: Option<&'static str>,
+    /// The same document as JSON, when there is one: converted at build time for embedded YAML
+    /// (faster to read), or handed over in a [`Bundle`].
+    pub precompiled: Option<Cow<'static, str>>,
 }
 
 /// One layer of knowledge: the embedded files, or one directory given at run time.
@@ -141,7 +144,7 @@ impl Layer {
                 origin: Origin::Embedded(path.to_string()),
                 relative: path.to_string(),
                 text: text.to_string(),
-                precompiled: *json,
+                precompiled: json.map(Cow::Borrowed),
             })
             .collect();
         Layer {
@@ -286,6 +289,121 @@ fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
+/// The catalog, rule and probe files of some layers: the knowledge the site hands
+/// to the engine in the browser, which loads it as the command line loads the files, so both
+/// rank alike. Paths of folders given at run time are not kept (a site is public): a file of
+/// the n-th folder is named `rules folder n/<relative path>`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Bundle {
+    /// The layout version ([`Bundle::VERSION`]); a reader refuses another.
+    pub version: u32,
+    /// The files of each layer, lowest precedence first.
+    pub layers: Vec<Vec<BundleFile>>,
+}
+
+/// One file of a [`Bundle`].
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BundleFile {
+    /// Its path inside its layer (`rules/certificate/x.yaml`).
+    pub relative: String,
+    /// True for a file embedded in the binary.
+    pub embedded: bool,
+    /// A YAML document as JSON, when JSON reads as the YAML does (faster to load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document: Option<Box<RawValue>>,
+    /// The text otherwise: probe scripts, and YAML whose JSON would not read the same (JSON
+    /// loses how a scalar was written: `0x101` becomes 257).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+}
+
+impl Bundle {
+    /// The layout this code writes and reads.
+    pub const VERSION: u32 = 1;
+
+    /// The catalog, rule and probe files of `layers`: YAML as JSON where JSON reads the same,
+    /// everything else as text.
+    pub fn from_layers(layers: &[Layer]) -> Bundle {
+        let layers = layers
+            .iter()
+            .map(|layer| {
+                layer
+                    .files
+                    .iter()
+                    .filter(|f| is_yaml(&f.relative) || is_probe(&f.relative))
+                    .filter(|f| !is_template(&f.relative))
+                    .map(|file| {
+                        let json = match &file.precompiled {
+                            Some(json) => Some(json.to_string()),
+                            None if is_yaml(&file.relative) => {
+                                serde_yaml::from_str::<serde_yaml::Value>(&file.text)
+                                    .ok()
+                                    .and_then(|value| serde_json::to_string(&value).ok())
+                            }
+                            None => None,
+                        };
+                        let document = json
+                            .filter(|json| reads_as_knowledge(&file.relative, json))
+                            .and_then(|json| RawValue::from_string(json).ok());
+                        BundleFile {
+                            relative: file.relative.clone(),
+                            embedded: matches!(file.origin, Origin::Embedded(_)),
+                            text: document.is_none().then(|| file.text.clone()),
+                            document,
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Bundle {
+            version: Bundle::VERSION,
+            layers,
+        }
+    }
+
+    /// The layers the bundle holds, ready for [`Knowledge::load`].
+    pub fn into_layers(self) -> Vec<Layer> {
+        self.layers
+            .into_iter()
+            .enumerate()
+            .map(|(n, files)| Layer {
+                files: files
+                    .into_iter()
+                    .map(|file| SourceFile {
+                        origin: if file.embedded {
+                            Origin::Embedded(file.relative.clone())
+                        } else {
+                            Origin::File(PathBuf::from(format!(
+                                "rules folder {n}/{}",
+                                file.relative
+                            )))
+                        },
+                        relative: file.relative,
+                        text: file.text.unwrap_or_default(),
+                        precompiled: file.document.map(|d| Cow::Owned(d.get().to_string())),
+                    })
+                    .collect(),
+                problems: Vec::new(),
+            })
+            .collect()
+    }
+}
+
+/// True when `json` reads as the type the loader reads the file at `relative` as.
+fn reads_as_knowledge(relative: &str, json: &str) -> bool {
+    if is_labels(relative) {
+        serde_json::from_str::<labels::LabelsFile>(json).is_ok()
+    } else if relative.starts_with("catalog/") {
+        serde_json::from_str::<codes::CatalogFile>(json).is_ok()
+    } else {
+        serde_json::from_str::<rules::RuleFile>(json).is_ok()
+    }
+}
+
+fn is_labels(relative: &str) -> bool {
+    relative.ends_with("/labels.yaml") || relative.ends_with("/labels.yml")
+}
+
 /// A minijinja template of the site folder, from the binary or a layer.
 #[derive(Debug, Clone)]
 pub struct Template {
@@ -399,6 +517,7 @@ impl Knowledge {
             );
             return;
         }
+        #[cfg(feature = "probe")]
         if let Err((message, line, column)) = crate::sandbox::compile(&file.text) {
             let position = line.map(|line| Position {
                 line,
@@ -432,8 +551,8 @@ impl Knowledge {
     /// Reads a template; one that does not parse is reported and the previous one is kept.
     fn load_template_file(&mut self, file: &SourceFile) {
         let name = file.relative.trim_start_matches("site/").to_string();
-        let env = minijinja::Environment::new();
-        if let Err(error) = env.template_from_str(&file.text) {
+        #[cfg(feature = "cli")]
+        if let Err(error) = minijinja::Environment::new().template_from_str(&file.text) {
             let position = error.line().map(|line| Position { line, column: 1 });
             self.problems.push(Problem::new(
                 file,
@@ -476,7 +595,7 @@ impl Knowledge {
     }
 
     fn load_catalog_file(&mut self, file: &SourceFile) {
-        if file.relative.ends_with("/labels.yaml") || file.relative.ends_with("/labels.yml") {
+        if is_labels(&file.relative) {
             match parse_file::<labels::LabelsFile>(file) {
                 Ok((labels, _)) => self.labels.add_file(labels),
                 Err(error) => self.problems.push(yaml_problem(file, error)),
@@ -638,6 +757,8 @@ impl Knowledge {
             }
         }
         for rule in &self.rules {
+            // Without the probe feature (the engine in the browser) no probe is loaded.
+            #[cfg(feature = "probe")]
             for (i, check) in rule.probes.iter().enumerate() {
                 if probe_names.contains(&check.probe.as_str()) {
                     continue;
@@ -739,7 +860,7 @@ fn template_references(line: &str) -> Vec<&str> {
 fn parse_file<T: serde::de::DeserializeOwned>(
     file: &SourceFile,
 ) -> Result<(T, LazyIndex<'_>), yaml::YamlError> {
-    if let Some(json) = file.precompiled {
+    if let Some(json) = &file.precompiled {
         if let Ok(value) = serde_json::from_str::<T>(json) {
             return Ok((value, LazyIndex::new(&file.text)));
         }
@@ -886,6 +1007,8 @@ fn validate_rule(
                 )),
             );
         }
+        // Without the probe feature (the engine in the browser) expressions are never run.
+        #[cfg(feature = "probe")]
         for (field, expression) in [
             ("confirms_when", &check.confirms_when),
             ("refutes_when", &check.refutes_when),
@@ -974,7 +1097,7 @@ fn validate_signature(
             Pattern::Text(text)
         }
         (None, None, Some(source), None) => {
-            if file.precompiled.is_some() {
+            if file.precompiled.is_some() && matches!(file.origin, Origin::Embedded(_)) {
                 // Embedded: checked when the binary was built and by the test suite; compiled
                 // on first use.
                 let words = embedded_required_words(&source);

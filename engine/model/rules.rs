@@ -265,8 +265,8 @@ fn last_line(detail: &str) -> String {
 }
 
 /// Compiles a signature regex with the size limit every rule regex gets. `\b`, `\B`, `\d`
-/// and `\w` are read as ASCII classes, as JavaScript reads them, so the browser's matcher and
-/// this one agree (and the regex compiles several times faster).
+/// and `\w` are read as ASCII classes (the regex compiles several times faster, and the
+/// engine in the browser is this same code).
 pub(crate) fn compile_signature_regex(source: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(&ascii_classes(source))
         .size_limit(REGEX_SIZE_LIMIT)

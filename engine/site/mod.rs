@@ -3,11 +3,10 @@
 //! Every page is plain HTML rendered with minijinja from the knowledge's `site/pages/*.j2`
 //! templates (auto-escaped; an extra folder may replace them), plus the assets of
 //! `site/assets/`. Pages link to each other by relative paths ending in `index.html`, so the
-//! site works from `file://` as well as from any static host. The search index and the paste
-//! box's matcher index are scripts that assign a global: browsers refuse `fetch()` of local
-//! files, not `<script src>`.
+//! site works from `file://` as well as from any static host. The search index, the paste
+//! box's knowledge and its engine (WebAssembly, base64) are scripts that assign a global:
+//! browsers refuse `fetch()` of local files, not `<script src>`.
 
-pub mod browser;
 mod search_index;
 
 use std::collections::HashMap;
@@ -15,7 +14,9 @@ use std::collections::HashMap;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 
-use crate::catalog::{CatalogEntry, Category, CodeRef, Family, Knowledge, Reference};
+use crate::catalog::{
+    Bundle, CatalogEntry, Category, CodeRef, Family, Knowledge, Layer, Reference,
+};
 use crate::extract::Extraction;
 use crate::matcher::Candidate;
 use crate::render::{self, Diagnosis};
@@ -27,8 +28,11 @@ const ASSETS: &[&str] = &[
     "common.js",
     "search.js",
     "paste.js",
-    "matcher.js",
+    "engine.js",
 ];
+
+/// The engine built for the browser by `wasm/build.sh` (extraction and ranking, no network).
+const ENGINE_WASM: &[u8] = include_bytes!("../../site/assets/engine.wasm");
 
 /// The authoring guide, published as a page.
 const AUTHORING_GUIDE: &str = include_str!("../../AUTHORING.md");
@@ -74,8 +78,10 @@ pub enum Page {
     Asset(&'static str),
     /// The search index script.
     SearchIndex,
-    /// The paste box's matcher index script.
-    MatcherIndex,
+    /// The paste box's knowledge: the catalog and rule files, as the engine reads them.
+    Knowledge,
+    /// The paste box's engine: the WebAssembly module in a script.
+    EngineModule,
 }
 
 /// A rendered file: where it goes under the output folder, and its content.
@@ -115,12 +121,14 @@ pub struct Site<'k> {
     categories: Vec<(Category, usize)>,
     /// Problems met while preparing (template errors in rule texts).
     warnings: Vec<String>,
+    /// The catalog and rule files for the paste box's engine.
+    bundle: Bundle,
 }
 
 impl<'k> Site<'k> {
     /// Prepares the site of `knowledge`: the template environment and the links between rules
     /// and codes. Rule texts are rendered here, once.
-    pub fn new(knowledge: &'k Knowledge, options: SiteOptions) -> Site<'k> {
+    pub fn new(knowledge: &'k Knowledge, layers: &[Layer], options: SiteOptions) -> Site<'k> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_auto_escape_callback(|name| {
@@ -200,6 +208,7 @@ impl<'k> Site<'k> {
             diagnoses: report.diagnoses,
             categories,
             warnings: report.notices,
+            bundle: Bundle::from_layers(layers),
         }
     }
 
@@ -218,7 +227,8 @@ impl<'k> Site<'k> {
             Page::NotFound,
             Page::Sitemap,
             Page::SearchIndex,
-            Page::MatcherIndex,
+            Page::Knowledge,
+            Page::EngineModule,
         ];
         pages.extend(ASSETS.iter().map(|a| Page::Asset(a)));
         pages.extend(self.families().into_iter().map(Page::Family));
@@ -247,7 +257,8 @@ impl<'k> Site<'k> {
             Page::Sitemap => "sitemap.xml".into(),
             Page::Asset(name) => format!("assets/{name}"),
             Page::SearchIndex => "assets/search-index.js".into(),
-            Page::MatcherIndex => "assets/matcher-index.js".into(),
+            Page::Knowledge => "assets/knowledge.js".into(),
+            Page::EngineModule => "assets/engine-module.js".into(),
         }
     }
 
@@ -265,9 +276,19 @@ impl<'k> Site<'k> {
                     script_json(&serde_json::to_string(&index).unwrap_or_default())
                 )
             }
-            Page::MatcherIndex => format!(
-                "window.RDP_DOCTOR_MATCHER = {};\n",
-                script_json(&browser::matcher_index(self.knowledge).to_string())
+            // A JSON text in a string: the page hands it to the engine without parsing it.
+            Page::Knowledge => format!(
+                "window.RDP_DOCTOR_KNOWLEDGE = {};\n",
+                script_json(
+                    &serde_json::to_string(
+                        &serde_json::to_string(&self.bundle).unwrap_or_default()
+                    )
+                    .unwrap_or_default()
+                )
+            ),
+            Page::EngineModule => format!(
+                "window.RDP_DOCTOR_ENGINE = \"{}\";\n",
+                data_encoding::BASE64.encode(ENGINE_WASM)
             ),
             Page::Sitemap => {
                 let urls: Vec<String> = self
@@ -587,7 +608,7 @@ impl<'k> Site<'k> {
 fn is_html_page(page: Page) -> bool {
     !matches!(
         page,
-        Page::Sitemap | Page::Asset(_) | Page::SearchIndex | Page::MatcherIndex
+        Page::Sitemap | Page::Asset(_) | Page::SearchIndex | Page::Knowledge | Page::EngineModule
     )
 }
 

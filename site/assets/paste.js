@@ -1,6 +1,6 @@
-// The paste box: diagnoses the pasted text in the browser with matcher.js and the exported
-// rules (matcher-index.js), shows the ranked causes with their evidence, and keeps the paste
-// in the address (#q=...) so a diagnosis can be shared as a link.
+// The paste box: diagnoses the pasted text in the browser with rdp-doctor's engine (engine.js),
+// shows the ranked causes with their evidence, and keeps the paste in the address (#q=...) so
+// a diagnosis can be shared as a link.
 (function () {
   "use strict";
 
@@ -112,19 +112,32 @@
   function start() {
     var form = document.getElementById("paste-form");
     var area = document.getElementById("paste");
-    if (!form || !area || !window.RdpDoctor || !window.RDP_DOCTOR_MATCHER) return;
+    if (!form || !area || !window.RdpDoctor) return;
     var root = form.dataset.root || "";
+    // The engine loads in the background; a paste submitted before it is ready waits for it.
+    function whenReady(text) {
+      var status = document.getElementById("paste-status");
+      document.getElementById("paste-result").hidden = false;
+      status.textContent = "Loading the diagnosis engine\u2026";
+      window.RdpDoctor.ready.then(
+        function () {
+          diagnose(text, root);
+          shareLink(text);
+        },
+        function (error) {
+          status.textContent = "The diagnosis engine could not start in this browser: " + error.message;
+        }
+      );
+    }
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      diagnose(area.value, root);
-      shareLink(area.value);
+      whenReady(area.value);
     });
     function fromHash() {
       var pasted = pasteFromHash();
       if (pasted === null) return;
       area.value = pasted;
-      diagnose(pasted, root);
-      shareLink(pasted);
+      whenReady(pasted);
     }
     window.addEventListener("hashchange", fromHash);
     fromHash();

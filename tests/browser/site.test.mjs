@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
-import { compare } from "./agreement.mjs";
+import { agreementTexts, cliReadings, compare, hostileInputs } from "./agreement.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const fromRepo = (p) => path.resolve(REPO, p);
@@ -238,7 +238,7 @@ describe("paste box", () => {
     assert.equal(await page.isVisible("#found-codes"), true);
     assert.equal(await page.isVisible("#share-link"), true);
     assert.ok(
-      requests.some((url) => url.endsWith("/assets/matcher.js")),
+      requests.some((url) => url.endsWith("/assets/engine.js")),
       "the request recorder sees the page's own files",
     );
     await shot(page, "index-seed", { fullPage: true });
@@ -263,31 +263,41 @@ describe("paste box", () => {
     await page.close();
   });
 
-  test("every rule example ranks the same top 3 in the browser as on the command line", async () => {
-    let stdout;
-    try {
-      stdout = execFileSync(RDP_DOCTOR, ["rules", "test", "--format", "json"], {
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch (error) {
-      // Exit code 1: an example failed its own test; the outcomes are still printed.
-      if (error.status !== 1) throw error;
-      stdout = error.stdout;
-    }
-    const outcomes = JSON.parse(stdout);
-    assert.ok(outcomes.length >= 300, `${outcomes.length} examples`);
+  test("the engine reads and ranks every example, spelling and lab paste as the command line does", async () => {
+    // Codes with their roles and families, and every candidate with its score, in order.
+    const cases = cliReadings(RDP_DOCTOR, agreementTexts(RDP_DOCTOR));
+    assert.ok(cases.length >= 400, `${cases.length} texts`);
     const page = await openPage();
     await visit(page, pageUrl(SITE, "index.html"));
     const result = await page.evaluate(
-      ({ source, outcomes }) => {
+      async ({ source, hostile, cases }) => {
+        await window.RdpDoctor.ready;
         const compareInPage = new Function(`return ${source}`)();
-        return compareInPage(outcomes, (text) => window.RdpDoctor.diagnose(text));
+        const survive = new Function(`return ${hostile}`)();
+        return {
+          ...compareInPage(cases, (text) => window.RdpDoctor.diagnose(text)),
+          throws: survive((text) => window.RdpDoctor.diagnose(text)),
+        };
       },
-      { source: compare.toString(), outcomes },
+      { source: compare.toString(), hostile: hostileInputs.toString(), cases },
     );
-    assert.equal(result.total, outcomes.length);
-    assert.deepEqual(result.disagreements, [], "examples ranked differently in the browser");
+    assert.equal(result.total, cases.length);
+    assert.deepEqual(result.disagreements, [], "texts read or ranked differently in the browser");
+    assert.deepEqual(result.throws, [], "inputs the engine threw on");
+    await page.check();
+    await page.close();
+  });
+
+  test("a paste longer than the engine reads is cut, and says so", async () => {
+    const page = await openPage();
+    await visit(page, pageUrl(SITE, "index.html"));
+    const answer = await page.evaluate(async () => {
+      await window.RdpDoctor.ready;
+      const long = "Error code: 0x904. " + "x".repeat(2000000);
+      const { truncated, codes } = window.RdpDoctor.diagnose(long);
+      return { truncated, codes: codes.map((c) => c.code) };
+    });
+    assert.deepEqual(answer, { truncated: true, codes: ["0x904"] });
     await page.check();
     await page.close();
   });

@@ -153,3 +153,65 @@ fn every_rule_has_references_steps_and_sourced_examples() {
         );
     }
 }
+
+/// The website hands the engine its knowledge as a bundle of the layers' files: loaded from
+/// it, the knowledge is the one the command line loads, and ranks alike.
+#[test]
+fn the_sites_knowledge_bundle_loads_what_the_files_load() {
+    use rdp_doctor::catalog::{Bundle, Layer};
+    use rdp_doctor::extract::Extractor;
+    use rdp_doctor::matcher::Matcher;
+
+    let folder = crate::fixture("rules/bundle");
+    let layers = vec![Layer::embedded(), Layer::directory(&folder)];
+    let direct = Knowledge::load(&layers);
+    let json = serde_json::to_string(&Bundle::from_layers(&layers)).expect("a bundle serializes");
+    assert!(
+        !json.contains(&folder.display().to_string()),
+        "the bundle must not publish the folder's path"
+    );
+    let bundle: Bundle = serde_json::from_str(&json).expect("a bundle reads back");
+    assert_eq!(bundle.version, Bundle::VERSION);
+    let loaded = Knowledge::load(&bundle.into_layers());
+
+    let ids = |k: &Knowledge| k.rules.iter().map(|r| r.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&loaded), ids(&direct));
+    assert!(ids(&loaded).contains(&"licensing-code-as-number".to_string()));
+    let keys = |k: &Knowledge| {
+        k.catalog
+            .entries()
+            .iter()
+            .map(|e| e.key())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(keys(&loaded), keys(&direct));
+    assert_eq!(loaded.labels.labels.len(), direct.labels.labels.len());
+    // The broken file is left out by both, with the same message (the file is named apart).
+    let messages = |k: &Knowledge| {
+        k.problems
+            .iter()
+            .map(|p| p.message.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(messages(&direct).len(), 1, "{:?}", direct.problems);
+    assert_eq!(messages(&loaded), messages(&direct));
+
+    let rule =
+        |k: &Knowledge| format!("{:?}", k.rule("licensing-code-as-number").map(|r| &r.codes));
+    assert_eq!(rule(&loaded), rule(&direct));
+    let paste = "there are no Remote Desktop License Servers available. Error code: 0x101";
+    let rank = |k: &Knowledge| {
+        let extraction = Extractor::new(k).extract(paste);
+        Matcher::new(k)
+            .rank(&extraction, paste)
+            .iter()
+            .map(|c| (k.rules[c.rule].id.clone(), c.score))
+            .collect::<Vec<_>>()
+    };
+    let ranked = rank(&direct);
+    assert_eq!(
+        ranked.first().map(|c| c.0.as_str()),
+        Some("licensing-code-as-number")
+    );
+    assert_eq!(rank(&loaded), ranked);
+}

@@ -6,6 +6,7 @@ pub mod golden;
 mod knowledge;
 mod lab;
 mod lab_servers;
+mod layers;
 mod probes;
 mod rules;
 mod servers;

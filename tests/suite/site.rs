@@ -99,8 +99,9 @@ fn every_rule_code_category_and_guide_has_a_page() {
         "sitemap.xml",
         "assets/style.css",
         "assets/search-index.js",
-        "assets/matcher-index.js",
-        "assets/matcher.js",
+        "assets/knowledge.js",
+        "assets/engine-module.js",
+        "assets/engine.js",
         "assets/paste.js",
     ] {
         assert!(dir.join(page).is_file(), "{page} is missing");
@@ -121,9 +122,17 @@ fn every_rule_code_category_and_guide_has_a_page() {
         guide.contains("<h1>") && guide.contains("rules check"),
         "{guide}"
     );
-    // The search index is a script assigning a global, which file:// pages can load.
+    // The search index, the knowledge and the engine are scripts assigning a global, which
+    // file:// pages can load.
     assert!(read(dir, "assets/search-index.js").starts_with("window.RDP_DOCTOR_SEARCH = {"));
-    assert!(read(dir, "assets/matcher-index.js").starts_with("window.RDP_DOCTOR_MATCHER = "));
+    assert!(read(dir, "assets/knowledge.js").starts_with("window.RDP_DOCTOR_KNOWLEDGE = \"{"));
+    let module = read(dir, "assets/engine-module.js");
+    // "AGFzbQ" is the base64 of the WebAssembly magic number, `\0asm`.
+    assert!(
+        module.starts_with("window.RDP_DOCTOR_ENGINE = \"AGFzbQ"),
+        "{}",
+        &module[..60]
+    );
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The engine's import graph: every module imports only modules of lower layers, so the
-//! graph has no cycle. `cargo test --test layers -- --nocapture` prints the graph.
+//! graph has no cycle. `cargo test --test suite layers -- --nocapture` prints the graph.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
