@@ -696,7 +696,10 @@ fn explain(knowledge: &Knowledge, args: &ExplainArgs) -> u8 {
             messages: &entry.messages,
             note: entry.note.as_deref(),
             read_as: read_as.clone(),
-            rules: rules_explaining(knowledge, entry),
+            rules: knowledge
+                .rules_explaining(entry)
+                .map(|r| r.id.clone())
+                .collect(),
             references: &entry.references,
         })
         .collect();
@@ -825,22 +828,6 @@ fn number_readings(text: &str) -> Vec<(Code, String)> {
         }
     }
     out
-}
-
-fn rules_explaining(knowledge: &Knowledge, entry: &CatalogEntry) -> Vec<String> {
-    let Some(code) = entry.code else {
-        return Vec::new();
-    };
-    knowledge
-        .rules
-        .iter()
-        .filter(|rule| {
-            rule.codes
-                .iter()
-                .any(|c| c.code == code && c.family.is_none_or(|f| f == entry.family))
-        })
-        .map(|rule| rule.id.clone())
-        .collect()
 }
 
 #[derive(Serialize)]
@@ -1423,27 +1410,16 @@ pub fn family_coverage(knowledge: &Knowledge) -> Vec<FamilyCoverage> {
                 .iter()
                 .filter(|e| e.family == family)
                 .collect();
-            let explains = |rule: &crate::catalog::Rule, code: Code| {
-                rule.codes
-                    .iter()
-                    .any(|c| c.code == code && c.family.is_none_or(|f| f == family))
-            };
             let explained = entries
                 .iter()
-                .filter(|e| {
-                    e.code
-                        .is_some_and(|code| knowledge.rules.iter().any(|r| explains(r, code)))
-                })
+                .filter(|e| knowledge.rules_explaining(e).next().is_some())
                 .count();
-            let rules: Vec<&crate::catalog::Rule> = knowledge
-                .rules
-                .iter()
-                .filter(|r| {
-                    entries
-                        .iter()
-                        .any(|e| e.code.is_some_and(|code| explains(r, code)))
-                })
-                .collect();
+            let mut rules: Vec<&crate::catalog::Rule> = Vec::new();
+            for rule in entries.iter().flat_map(|e| knowledge.rules_explaining(e)) {
+                if !rules.iter().any(|r| r.id == rule.id) {
+                    rules.push(rule);
+                }
+            }
             FamilyCoverage {
                 family: family.as_str().to_string(),
                 codes: entries.len(),

@@ -156,6 +156,11 @@ impl Catalog {
         self.by_code.get(&(family, code)).map(|&i| &self.entries[i])
     }
 
+    /// The position of the entry with this key in [`Catalog::entries`].
+    pub fn index_of(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
     /// The entry with this key (`disconnect:0x904`, `other:identity-warning`).
     pub fn by_key(&self, key: &str) -> Option<&CatalogEntry> {
         self.by_key.get(key).map(|&i| &self.entries[i])

@@ -111,10 +111,6 @@ pub struct Site<'k> {
     knowledge: &'k Knowledge,
     env: Environment<'k>,
     options: SiteOptions,
-    /// Rules that explain each catalog entry, by entry index.
-    rules_by_entry: Vec<Vec<usize>>,
-    /// Catalog entries each rule explains, by rule index.
-    entries_by_rule: Vec<Vec<usize>>,
     /// The rule texts rendered for a reader (no host known).
     diagnoses: Vec<Diagnosis>,
     /// Categories that have rules, with how many.
@@ -156,22 +152,6 @@ impl<'k> Site<'k> {
                 let _ = env.add_template_owned(name.clone(), template.text.clone());
             }
         }
-        let entries = knowledge.catalog.entries();
-        let mut rules_by_entry = vec![Vec::new(); entries.len()];
-        let mut entries_by_rule = Vec::with_capacity(knowledge.rules.len());
-        let by_code = entry_index(entries);
-        for (r, rule) in knowledge.rules.iter().enumerate() {
-            let mut mine = Vec::new();
-            for code in &rule.codes {
-                for &e in entries_of(&by_code, code) {
-                    if !mine.contains(&e) {
-                        mine.push(e);
-                        rules_by_entry[e].push(r);
-                    }
-                }
-            }
-            entries_by_rule.push(mine);
-        }
         let candidates: Vec<Candidate> = (0..knowledge.rules.len())
             .map(|rule| Candidate {
                 rule,
@@ -203,8 +183,6 @@ impl<'k> Site<'k> {
             knowledge,
             env,
             options,
-            rules_by_entry,
-            entries_by_rule,
             diagnoses: report.diagnoses,
             categories,
             warnings: report.notices,
@@ -444,13 +422,13 @@ impl<'k> Site<'k> {
 
     /// The codes the most rules explain: what users meet most.
     fn common_codes(&self) -> Vec<CodeLink> {
-        let mut ranked: Vec<usize> = (0..self.rules_by_entry.len())
+        let mut ranked: Vec<usize> = (0..self.knowledge.catalog.entries().len())
             .filter(|&e| self.knowledge.catalog.entries()[e].code.is_some())
             .collect();
-        ranked.sort_by_key(|&e| std::cmp::Reverse(self.rules_by_entry[e].len()));
+        ranked.sort_by_key(|&e| std::cmp::Reverse(self.knowledge.explains.rules_of(e).len()));
         ranked
             .into_iter()
-            .take_while(|&e| !self.rules_by_entry[e].is_empty())
+            .take_while(|&e| !self.knowledge.explains.rules_of(e).is_empty())
             .take(COMMON_CODES)
             .map(|e| self.code_link(e))
             .collect()
@@ -465,7 +443,7 @@ impl<'k> Site<'k> {
             symbol: entry.symbol.clone(),
             name: entry.name.clone(),
             path: code_path(entry),
-            rules: self.rules_by_entry[e].len(),
+            rules: self.knowledge.explains.rules_of(e).len(),
         }
     }
 
@@ -498,7 +476,10 @@ impl<'k> Site<'k> {
                 .collect(),
             note: entry.note.clone(),
             references: links(&entry.references),
-            rules: self.rules_by_entry[e]
+            rules: self
+                .knowledge
+                .explains
+                .rules_of(e)
                 .iter()
                 .map(|&r| self.rule_link(r))
                 .collect(),
@@ -544,7 +525,10 @@ impl<'k> Site<'k> {
             causes: diagnosis.causes.clone(),
             steps,
             references: links(&rule.references),
-            codes: self.entries_by_rule[r]
+            codes: self
+                .knowledge
+                .explains
+                .entries_of(r)
                 .iter()
                 .map(|&e| self.code_link(e))
                 .collect(),
@@ -576,8 +560,8 @@ impl<'k> Site<'k> {
     /// Rules that share codes with rule `r` (most shared first), then rules of its category.
     fn related(&self, r: usize) -> Vec<RuleLink> {
         let mut shared: HashMap<usize, usize> = HashMap::new();
-        for &e in &self.entries_by_rule[r] {
-            for &other in &self.rules_by_entry[e] {
+        for &e in self.knowledge.explains.entries_of(r) {
+            for &other in self.knowledge.explains.rules_of(e) {
                 if other != r {
                     *shared.entry(other).or_default() += 1;
                 }
@@ -684,20 +668,6 @@ pub fn code_path(entry: &CatalogEntry) -> String {
 }
 
 /// Catalog entries by code, for the rules' code references.
-fn entry_index(entries: &[CatalogEntry]) -> HashMap<u32, Vec<usize>> {
-    let mut index: HashMap<u32, Vec<usize>> = HashMap::new();
-    for (i, entry) in entries.iter().enumerate() {
-        if let Some(code) = entry.code {
-            index.entry(code.0).or_default().push(i);
-        }
-    }
-    index
-}
-
-fn entries_of<'a>(index: &'a HashMap<u32, Vec<usize>>, code: &CodeRef) -> &'a [usize] {
-    index.get(&code.code.0).map_or(&[], Vec::as_slice)
-}
-
 fn code_fits(code: &CodeRef, entry: &CatalogEntry) -> bool {
     code.family.is_none_or(|f| f == entry.family)
 }

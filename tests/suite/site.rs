@@ -117,6 +117,11 @@ fn every_rule_code_category_and_guide_has_a_page() {
     let code = read(dir, "codes/disconnect/0x904/index.html");
     assert!(code.contains("Socket closed"), "{code}");
     assert!(code.contains("rules/rdp-certificate-expired-or-unreadable/index.html"));
+    // The rule names `extended:0x7`: the extended reason's page lists it, ERRINFO 0x7's not.
+    let extended = read(dir, "codes/extended/0x7/index.html");
+    assert!(extended.contains("rules/rdp-certificate-expired-or-unreadable/index.html"));
+    let errinfo = read(dir, "codes/errinfo/0x7/index.html");
+    assert!(!errinfo.contains("rules/rdp-certificate-expired-or-unreadable/index.html"));
     let guide = read(dir, "authoring/index.html");
     assert!(
         guide.contains("<h1>") && guide.contains("rules check"),
