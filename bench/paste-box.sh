@@ -76,10 +76,29 @@ args+=(--new "$tmp/new")
 echo "## Time to first diagnosis ($(date -u +%Y-%m-%d), $(nproc) CPUs, $("$chromium" --version 2>/dev/null | head -n1))"
 echo
 # The browser's profile (a fresh user-data folder) goes to $TMPDIR, removed with $tmp.
-load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+# CPU time of the whole machine (/proc/stat, in clock ticks) and of this script's children
+# (node and the browser), to tell how much other processes took while the pages ran.
+busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
+# `times` must run in this shell, not in a $(...) subshell, to count its children.
+children_cpu() {
+  times >"$tmp/times"
+  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } print t }' "$tmp/times"
+}
+ticks=$(getconf CLK_TCK)
+busy_before=$(busy)
+children_cpu >"$tmp/ours"
+read -r ours_before <"$tmp/ours"
+start=$(date +%s.%N)
 TMPDIR="$tmp/browser" node bench/paste-box.mjs "${args[@]}"
-echo "Load average (1, 5, 15 min) before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg)."
-echo "Other processes slow the browser down: compare on an idle machine."
+wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
+busy_after=$(busy)
+children_cpu >"$tmp/ours"
+read -r ours_after <"$tmp/ours"
+awk -v b="$((busy_after - busy_before))" -v hz="$ticks" -v o="$ours_after" -v o0="$ours_before" \
+  -v w="$wall" -v n="$(nproc)" 'BEGIN {
+    printf "CPU time while the pages ran (%.1f s on %d CPUs): the browser and node %.1f s, other processes about %.1f s.\n",
+      w, n, o - o0, b / hz - (o - o0)
+  }'
 
 size() { wc -c <"$1" | tr -d ' '; }
 gzsize() { gzip -9 -c "$1" | wc -c | tr -d ' '; }

@@ -24,16 +24,21 @@ pub struct SandboxLimits {
     pub max_map_size: usize,
 }
 
+impl SandboxLimits {
+    /// The limits of a probe script.
+    pub const DEFAULT: SandboxLimits = SandboxLimits {
+        max_operations: 2_000_000,
+        max_call_levels: 32,
+        max_expr_depth: (64, 32),
+        max_string_size: 1 << 20,
+        max_array_size: 10_000,
+        max_map_size: 10_000,
+    };
+}
+
 impl Default for SandboxLimits {
     fn default() -> SandboxLimits {
-        SandboxLimits {
-            max_operations: 2_000_000,
-            max_call_levels: 32,
-            max_expr_depth: (64, 32),
-            max_string_size: 1 << 20,
-            max_array_size: 10_000,
-            max_map_size: 10_000,
-        }
+        SandboxLimits::DEFAULT
     }
 }
 
@@ -52,38 +57,49 @@ pub(crate) fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
     engine
 }
 
+/// Limits of a rule's probe expression: a handful of comparisons.
+const EXPRESSION_LIMITS: SandboxLimits = SandboxLimits {
+    max_operations: 100_000,
+    ..SandboxLimits::DEFAULT
+};
+
+thread_local! {
+    /// The engine that compiles scripts and expressions for load-time checks, built once per
+    /// thread (building one registers Rhai's packages, which costs more than a compilation).
+    static CHECKING: Engine = sandboxed_engine(&SandboxLimits::default());
+    /// The engine that evaluates rules' probe expressions, built once per thread.
+    static EXPRESSIONS: Engine = sandboxed_engine(&EXPRESSION_LIMITS);
+}
+
 /// Compiles a probe script, for load-time checks: `Err((message, line, column))`.
 pub fn compile(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
-    let engine = sandboxed_engine(&SandboxLimits::default());
-    engine.compile(source).map(|_| ()).map_err(|e| {
-        (
-            e.err_type().to_string(),
-            e.position().line(),
-            e.position().position(),
-        )
-    })
+    CHECKING
+        .with(|engine| engine.compile(source))
+        .map(|_| ())
+        .map_err(|e| parse_error(&e))
+}
+
+/// `(message, line, column)` of a parse error.
+fn parse_error(error: &rhai::ParseError) -> (String, Option<usize>, Option<usize>) {
+    (
+        error.err_type().to_string(),
+        error.position().line(),
+        error.position().position(),
+    )
 }
 
 /// Compiles a rule's `confirms_when` / `refutes_when` expression.
 pub fn compile_expression(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
-    let engine = sandboxed_engine(&SandboxLimits::default());
-    engine.compile_expression(source).map(|_| ()).map_err(|e| {
-        (
-            e.err_type().to_string(),
-            e.position().line(),
-            e.position().position(),
-        )
-    })
+    CHECKING
+        .with(|engine| engine.compile_expression(source))
+        .map(|_| ())
+        .map_err(|e| parse_error(&e))
 }
 
 /// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
 /// and `summary`. An error (a missing fact, a type mismatch) is returned, not guessed.
 pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> {
-    let limits = SandboxLimits {
-        max_operations: 100_000,
-        ..SandboxLimits::default()
-    };
-    let engine = sandboxed_engine(&limits);
+    let limits = EXPRESSION_LIMITS;
     let mut scope = Scope::new();
     for (name, value) in &result.facts {
         let value = rhai::serde::to_dynamic(value).map_err(|e| e.to_string())?;
@@ -91,8 +107,8 @@ pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> 
     }
     scope.push("status", result.status.as_str().to_string());
     scope.push("summary", result.summary.clone());
-    engine
-        .eval_expression_with_scope::<bool>(&mut scope, expression)
+    EXPRESSIONS
+        .with(|engine| engine.eval_expression_with_scope::<bool>(&mut scope, expression))
         .map_err(|e| describe_error(&e, &limits, Duration::ZERO))
 }
 

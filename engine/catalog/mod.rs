@@ -5,6 +5,8 @@
 //! earlier one, and the replacement is reported as a [`Notice`]. A file that fails to parse or
 //! validate becomes a [`Problem`] and is left out; everything else is still served.
 
+pub mod coverage;
+
 use std::borrow::Cow;
 use std::collections::HashSet;
 use std::fmt;
@@ -45,6 +47,9 @@ pub struct Problem {
     /// The offending line of the file.
     #[serde(skip)]
     pub source_line: Option<String>,
+    /// Where the file came from, when the problem is in one.
+    #[serde(skip)]
+    pub origin: Option<Origin>,
 }
 
 impl Problem {
@@ -61,7 +66,13 @@ impl Problem {
             message: message.into(),
             hint: None,
             source_line: source_line.map(str::to_string),
+            origin: Some(file.origin.clone()),
         }
+    }
+
+    /// True for a problem in the knowledge embedded in the binary.
+    pub fn is_embedded(&self) -> bool {
+        matches!(self.origin, Some(Origin::Embedded(_)))
     }
 
     pub(crate) fn with_hint(mut self, hint: Option<String>) -> Problem {
@@ -165,6 +176,7 @@ impl Layer {
                 message: "not a directory".into(),
                 hint: Some("--rules takes a folder of YAML files".into()),
                 source_line: None,
+                origin: Some(Origin::File(root.to_path_buf())),
             });
             return layer;
         }
@@ -267,6 +279,7 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
                     message: "not valid UTF-8".into(),
                     hint: Some("save the file as UTF-8".into()),
                     source_line: None,
+                    origin: Some(Origin::File(path.clone())),
                 }),
             },
             Err(error) => layer.problems.push(io_problem(&path, &error)),
@@ -282,6 +295,7 @@ fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
         message: format!("cannot read: {error}"),
         hint: None,
         source_line: None,
+        origin: Some(Origin::File(path.to_path_buf())),
     }
 }
 
@@ -762,6 +776,7 @@ impl Knowledge {
                 message,
                 hint: None,
                 source_line: None,
+                origin: Some(origin.clone()),
             },
         };
         let probe_names: Vec<&str> = self

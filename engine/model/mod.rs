@@ -223,6 +223,17 @@ pub struct CodeRef {
     pub code: Code,
 }
 
+impl Family {
+    /// Every family prefix, comma-separated, for messages (`disconnect, extended, ...`).
+    pub fn prefixes() -> String {
+        Family::ALL
+            .iter()
+            .map(|f| f.prefix())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl FromStr for CodeRef {
     type Err = String;
     fn from_str(text: &str) -> Result<CodeRef, String> {
@@ -231,11 +242,7 @@ impl FromStr for CodeRef {
                 let family = Family::from_prefix(prefix.trim()).ok_or_else(|| {
                     format!(
                         "unknown family prefix `{prefix}` in `{text}`; expected one of {}",
-                        Family::ALL
-                            .iter()
-                            .map(|f| f.prefix())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                        Family::prefixes()
                     )
                 })?;
                 (Some(family), rest)

@@ -8,6 +8,7 @@
 //! hostile probe never affects the others. Probes never send credentials and run only against
 //! the host the user names.
 
+pub mod host;
 pub mod net;
 pub mod script;
 pub mod x509;
@@ -25,6 +26,7 @@ use crate::matcher::{Candidate, confidence, sort_candidates};
 
 pub use crate::model::probe::{ProbeResult, ProbeScript, ProbeVerdict, Status};
 pub use crate::sandbox::SandboxLimits;
+pub use host::{Host, HostCall};
 
 /// Raw score a probe's confirmation adds to a rule: as much as a strong signature.
 pub const CONFIRMED_WEIGHT: f64 = 6.0;
@@ -99,6 +101,7 @@ pub async fn run_probes(
     scripts: Arc<Vec<ProbeScript>>,
     target: &Target,
     options: &RunOptions,
+    host: &Host,
 ) -> Vec<ProbeResult> {
     let mut results: HashMap<String, ProbeResult> = HashMap::new();
     let mut layer_of: HashMap<String, usize> = HashMap::new();
@@ -170,8 +173,13 @@ pub async fn run_probes(
                 );
                 continue;
             }
-            let (scripts, target, options, previous) =
-                (scripts.clone(), target.clone(), *options, previous.clone());
+            let (scripts, target, options, previous, host) = (
+                scripts.clone(),
+                target.clone(),
+                *options,
+                previous.clone(),
+                host.clone(),
+            );
             let handle = tokio::runtime::Handle::current();
             let grace = options.budget + options.call.timeout + Duration::from_secs(1);
             tasks.spawn(async move {
@@ -184,6 +192,7 @@ pub async fn run_probes(
                         &previous,
                         &options,
                         handle,
+                        host,
                     )
                 });
                 let result = match tokio::time::timeout(grace, job).await {
@@ -232,19 +241,22 @@ pub fn run_probes_blocking(
     scripts: Arc<Vec<ProbeScript>>,
     target: &Target,
     options: &RunOptions,
+    host: &Host,
 ) -> Result<Vec<ProbeResult>, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the probe runtime: {e}"))?;
-    Ok(runtime.block_on(run_probes(scripts, target, options)))
+    Ok(runtime.block_on(run_probes(scripts, target, options, host)))
 }
 
-/// Raw probe results saved with `--record`, read back with `--replay`.
+/// A probe run saved with `--record`, read back with `--replay`: what every call of the host
+/// API answered (so a replay runs the current scripts again, offline), and the results the
+/// scripts of the time made of it (all a version 1 recording holds).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Recording {
-    /// Format version.
+    /// Format version: 2 with host calls, 1 with results alone.
     pub version: u32,
     /// The host that was probed.
     pub target: Target,
@@ -252,17 +264,42 @@ pub struct Recording {
     pub recorded_at: String,
     /// Every probe's result.
     pub results: Vec<ProbeResult>,
+    /// Every call of the host API, with its answer, in the order made.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calls: Vec<HostCall>,
 }
 
 impl Recording {
-    /// A recording of `results` made now.
-    pub fn new(target: &Target, results: &[ProbeResult]) -> Recording {
+    /// A recording of a run made now: its results and host calls.
+    pub fn new(target: &Target, results: &[ProbeResult], calls: Vec<HostCall>) -> Recording {
         Recording {
-            version: 1,
+            version: 2,
             target: target.clone(),
             recorded_at: x509::rfc3339(x509::now_unix()),
             results: results.to_vec(),
+            calls,
         }
+    }
+
+    /// The results of a replay: the probe scripts run again on the recorded answers, or, for a
+    /// recording without host calls (version 1), the recorded results.
+    pub fn replay(
+        &self,
+        scripts: Arc<Vec<ProbeScript>>,
+        options: &RunOptions,
+    ) -> Result<Vec<ProbeResult>, String> {
+        if self.calls.is_empty() {
+            return Ok(self.results.clone());
+        }
+        let host = Host::replay(self.calls.clone());
+        let mut results = run_probes_blocking(scripts, &self.target, options, &host)?;
+        // How long a probe took is what it took on the network, when it was recorded.
+        for result in &mut results {
+            if let Some(recorded) = self.results.iter().find(|r| r.probe == result.probe) {
+                result.elapsed_ms = recorded.elapsed_ms;
+            }
+        }
+        Ok(results)
     }
 
     /// Writes it as pretty JSON.
@@ -284,9 +321,9 @@ impl Recording {
                 e.column()
             )
         })?;
-        if recording.version != 1 {
+        if !(1..=2).contains(&recording.version) {
             return Err(format!(
-                "{}: recording version {} is not supported (expected 1)",
+                "{}: recording version {} is not supported (expected 1 or 2)",
                 path.display(),
                 recording.version
             ));

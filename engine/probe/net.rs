@@ -55,17 +55,87 @@ impl Default for Limits {
 /// Why a call failed, as a kind a script can branch on and a sentence a person can read.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetError {
-    /// `resolve`, `refused`, `unreachable`, `timeout`, `reset`, `closed`, `garbage`,
-    /// `too_large`, `no_tls`, `tls`, `http`, `invalid`, `io`.
-    pub kind: String,
+    /// What kind of failure; scripts see it as a string (`refused`, `timeout`, ...).
+    pub kind: NetErrorKind,
     /// What happened, in one sentence.
     pub message: String,
 }
 
+/// The kinds of [`NetError`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NetErrorKind {
+    /// The name has no address (`resolve`).
+    Resolve,
+    /// Nothing listens on the port, or a firewall rejects it (`refused`).
+    Refused,
+    /// No route to the host (`unreachable`).
+    Unreachable,
+    /// The call ran past its budget (`timeout`).
+    Timeout,
+    /// The server reset the connection (`reset`).
+    Reset,
+    /// The server closed the connection early (`closed`).
+    Closed,
+    /// The server answered with something that is not the protocol (`garbage`).
+    Garbage,
+    /// The server sent more than allowed (`too_large`).
+    TooLarge,
+    /// The server does not offer TLS (`no_tls`).
+    NoTls,
+    /// The TLS handshake failed (`tls`).
+    Tls,
+    /// The server speaks only a TLS version older than 1.2 (`legacy_tls`).
+    LegacyTls,
+    /// An HTTP answer that does not read (`http`).
+    Http,
+    /// An argument that is not valid (a server name, a URL) (`invalid`).
+    Invalid,
+    /// Any other input or output error (`io`).
+    Io,
+    /// The server refused the negotiation with RDP_NEG_FAILURE (`negotiation_failure`).
+    NegotiationFailure,
+    /// The server does not speak CredSSP (`no_credssp`).
+    NoCredssp,
+    /// A replayed recording holds no answer to the call (`not_recorded`).
+    NotRecorded,
+}
+
+impl NetErrorKind {
+    /// The name scripts test (`error == "refused"`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetErrorKind::Resolve => "resolve",
+            NetErrorKind::Refused => "refused",
+            NetErrorKind::Unreachable => "unreachable",
+            NetErrorKind::Timeout => "timeout",
+            NetErrorKind::Reset => "reset",
+            NetErrorKind::Closed => "closed",
+            NetErrorKind::Garbage => "garbage",
+            NetErrorKind::TooLarge => "too_large",
+            NetErrorKind::NoTls => "no_tls",
+            NetErrorKind::Tls => "tls",
+            NetErrorKind::LegacyTls => "legacy_tls",
+            NetErrorKind::Http => "http",
+            NetErrorKind::Invalid => "invalid",
+            NetErrorKind::Io => "io",
+            NetErrorKind::NegotiationFailure => "negotiation_failure",
+            NetErrorKind::NoCredssp => "no_credssp",
+            NetErrorKind::NotRecorded => "not_recorded",
+        }
+    }
+}
+
+impl fmt::Display for NetErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 impl NetError {
-    fn new(kind: &str, message: impl Into<String>) -> NetError {
+    fn new(kind: NetErrorKind, message: impl Into<String>) -> NetError {
         NetError {
-            kind: kind.into(),
+            kind,
             message: message.into(),
         }
     }
@@ -79,25 +149,26 @@ impl NetError {
         };
         match error.kind() {
             ConnectionRefused => NetError::new(
-                "refused",
+                NetErrorKind::Refused,
                 "connection refused: nothing listens on that port, or a firewall rejects it",
             ),
             ConnectionReset => NetError::new(
-                "reset",
+                NetErrorKind::Reset,
                 format!("the server reset the connection during {stage}{received}"),
             ),
             UnexpectedEof | ConnectionAborted | BrokenPipe => NetError::new(
-                "closed",
+                NetErrorKind::Closed,
                 format!("the server closed the connection during {stage}{received}"),
             ),
-            HostUnreachable | NetworkUnreachable => {
-                NetError::new("unreachable", format!("no route to the host ({error})"))
-            }
+            HostUnreachable | NetworkUnreachable => NetError::new(
+                NetErrorKind::Unreachable,
+                format!("no route to the host ({error})"),
+            ),
             InvalidData if error.to_string().contains("byte limit") => NetError::new(
-                "too_large",
+                NetErrorKind::TooLarge,
                 format!("the server sent more than allowed during {stage}"),
             ),
-            _ => NetError::new("io", format!("{stage} failed: {error}")),
+            _ => NetError::new(NetErrorKind::Io, format!("{stage} failed: {error}")),
         }
     }
 }
@@ -128,7 +199,7 @@ async fn bounded<T>(
                 String::new()
             };
             Err(NetError::new(
-                "timeout",
+                NetErrorKind::Timeout,
                 format!("no complete answer to {stage} within the time limit{received}"),
             ))
         }
@@ -148,7 +219,7 @@ async fn resolve_until(host: &str, deadline: Instant) -> Result<Vec<IpAddr>, Net
     }
     if bare.is_empty() || bare.len() > 253 || bare.chars().any(|c| c.is_whitespace() || c == '/') {
         return Err(NetError::new(
-            "invalid",
+            NetErrorKind::Invalid,
             format!("`{host}` is not a host name"),
         ));
     }
@@ -164,7 +235,7 @@ async fn resolve_until(host: &str, deadline: Instant) -> Result<Vec<IpAddr>, Net
                 Ok(ips)
             }
             Err(error) => Err(NetError::new(
-                "resolve",
+                NetErrorKind::Resolve,
                 format!("the name `{bare}` does not resolve ({error})"),
             )),
         }
@@ -199,7 +270,7 @@ async fn connect_until(
     deadline: Instant,
 ) -> Result<(TcpStream, SocketAddr), NetError> {
     let ips = resolve_until(host, deadline).await?;
-    let mut last = NetError::new("resolve", format!("`{host}` has no address"));
+    let mut last = NetError::new(NetErrorKind::Resolve, format!("`{host}` has no address"));
     for ip in ips {
         let address = SocketAddr::new(ip, port);
         let attempt = async {
@@ -405,7 +476,7 @@ async fn negotiate_on(
                 .map_err(|e| NetError::io("the negotiation", &e, filled as u64))?;
             if n == 0 {
                 return Err(NetError::new(
-                    "closed",
+                    NetErrorKind::Closed,
                     closed_message(filled, "before answering the X.224 Connection Request"),
                 ));
             }
@@ -418,7 +489,7 @@ async fn negotiate_on(
         let length = u16::from_be_bytes([header[2], header[3]]) as usize;
         if !(11..=1024).contains(&length) {
             return Err(NetError::new(
-                "garbage",
+                NetErrorKind::Garbage,
                 format!(
                     "the server's TPKT header announces {length} bytes, not an X.224 Connection Confirm"
                 ),
@@ -433,7 +504,7 @@ async fn negotiate_on(
                 .map_err(|e| NetError::io("the negotiation", &e, (4 + got) as u64))?;
             if n == 0 {
                 return Err(NetError::new(
-                    "closed",
+                    NetErrorKind::Closed,
                     closed_message(4 + got, "in the middle of the X.224 Connection Confirm"),
                 ));
             }
@@ -477,20 +548,27 @@ fn not_tpkt(header: &[u8; 4]) -> NetError {
                 .join(" ")
         )
     };
-    NetError::new("garbage", format!("the server answered with {what}"))
+    NetError::new(
+        NetErrorKind::Garbage,
+        format!("the server answered with {what}"),
+    )
 }
 
 /// Reads an X.224 Connection Confirm (after the TPKT header).
 fn parse_confirm(body: &[u8]) -> Result<NegotiationAnswer, NetError> {
-    let garbage =
-        |why: &str| NetError::new("garbage", format!("not an X.224 Connection Confirm: {why}"));
+    let garbage = |why: &str| {
+        NetError::new(
+            NetErrorKind::Garbage,
+            format!("not an X.224 Connection Confirm: {why}"),
+        )
+    };
     let (&length_indicator, rest) = body.split_first().ok_or_else(|| garbage("empty TPDU"))?;
     let code = *rest.first().ok_or_else(|| garbage("no TPDU code"))?;
     match code & 0xf0 {
         0xd0 => {}
         0x80 => {
             return Err(NetError::new(
-                "garbage",
+                NetErrorKind::Garbage,
                 "the server answered with an X.224 Disconnect Request: it refuses the connection",
             ));
         }
@@ -550,19 +628,19 @@ pub async fn tls_certificate(
     match negotiation.answer {
         NegotiationAnswer::Selected { protocol: 0, .. } => {
             return Err(NetError::new(
-                "no_tls",
+                NetErrorKind::NoTls,
                 "the server selected PROTOCOL_RDP (standard RDP security): no TLS offered, so there is no certificate to read",
             ));
         }
         NegotiationAnswer::Legacy => {
             return Err(NetError::new(
-                "no_tls",
+                NetErrorKind::NoTls,
                 "the server answered without negotiation data (standard RDP security only): no TLS offered",
             ));
         }
         NegotiationAnswer::Failure { code } => {
             return Err(NetError::new(
-                "negotiation_failure",
+                NetErrorKind::NegotiationFailure,
                 format!(
                     "the server refused the request with RDP_NEG_FAILURE {} ({code})",
                     failure_name(code)
@@ -613,7 +691,7 @@ async fn tls_handshake(
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| NetError::new("tls", e.to_string()))?
+        .map_err(|e| NetError::new(NetErrorKind::Tls, e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
@@ -664,7 +742,7 @@ async fn tls_handshake(
             })
         }
         Err(error) => {
-            if error.kind == "legacy_tls" {
+            if error.kind == NetErrorKind::LegacyTls {
                 return Ok(TlsSession {
                     version: String::new(),
                     cipher: String::new(),
@@ -679,7 +757,7 @@ async fn tls_handshake(
                     stream: None,
                 });
             }
-            if error.kind == "tls" && !chain.is_empty() {
+            if error.kind == NetErrorKind::Tls && !chain.is_empty() {
                 return Ok(TlsSession {
                     version: String::new(),
                     cipher: String::new(),
@@ -707,11 +785,11 @@ fn classify_tls_error(error: &io::Error) -> NetError {
     match inner {
         Some(rustls::Error::PeerIncompatible(PeerIncompatible::ServerDoesNotSupportTls12Or13))
         | Some(rustls::Error::AlertReceived(AlertDescription::ProtocolVersion)) => {
-            NetError::new("legacy_tls", error.to_string())
+            NetError::new(NetErrorKind::LegacyTls, error.to_string())
         }
-        Some(other) => NetError::new("tls", other.to_string()),
+        Some(other) => NetError::new(NetErrorKind::Tls, other.to_string()),
         None if error.to_string().contains("byte limit") => NetError::new(
-            "too_large",
+            NetErrorKind::TooLarge,
             "the server sent more than allowed during the TLS handshake",
         ),
         None => NetError::io("the TLS handshake", error, 0),
@@ -720,18 +798,18 @@ fn classify_tls_error(error: &io::Error) -> NetError {
 
 /// Words a failed handshake for a person: a message rustls could not parse is not TLS.
 fn tls_error(error: NetError) -> NetError {
-    if error.kind != "tls" {
+    if error.kind != NetErrorKind::Tls {
         return error;
     }
     let lower = error.message.to_ascii_lowercase();
     if lower.contains("corrupt message") || lower.contains("invalid") {
         NetError::new(
-            "garbage",
+            NetErrorKind::Garbage,
             format!("the server's TLS answer is not TLS ({})", error.message),
         )
     } else {
         NetError::new(
-            "tls",
+            NetErrorKind::Tls,
             format!("the TLS handshake failed: {}", error.message),
         )
     }
@@ -739,8 +817,12 @@ fn tls_error(error: NetError) -> NetError {
 
 fn server_name(host: &str) -> Result<ServerName<'static>, NetError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    ServerName::try_from(bare.to_string())
-        .map_err(|_| NetError::new("invalid", format!("`{host}` is not a valid server name")))
+    ServerName::try_from(bare.to_string()).map_err(|_| {
+        NetError::new(
+            NetErrorKind::Invalid,
+            format!("`{host}` is not a valid server name"),
+        )
+    })
 }
 
 /// Every signature scheme rustls knows, so old servers (SHA-1, PKCS#1) still complete the
@@ -1056,7 +1138,7 @@ fn parse_http_head(head: &[u8], report: &mut HttpsReport) -> Result<(), NetError
     let version = parts.next().unwrap_or_default();
     if !version.starts_with("HTTP/") {
         return Err(NetError::new(
-            "http",
+            NetErrorKind::Http,
             if head.is_empty() {
                 "the gateway closed the connection without an HTTP answer".to_string()
             } else {
@@ -1064,10 +1146,12 @@ fn parse_http_head(head: &[u8], report: &mut HttpsReport) -> Result<(), NetError
             },
         ));
     }
-    report.status = parts
-        .next()
-        .and_then(|s| s.parse().ok())
-        .ok_or_else(|| NetError::new("http", "the HTTP status line has no status code"))?;
+    report.status = parts.next().and_then(|s| s.parse().ok()).ok_or_else(|| {
+        NetError::new(
+            NetErrorKind::Http,
+            "the HTTP status line has no status code",
+        )
+    })?;
     report.reason = parts.next().unwrap_or_default().trim().to_string();
     for line in lines.take_while(|l| !l.is_empty()) {
         let Some((name, value)) = line.split_once(':') else {
@@ -1287,7 +1371,7 @@ pub async fn credssp_probe(
         NegotiationAnswer::Selected { protocol, .. } if protocol & 0xa != 0 => {}
         NegotiationAnswer::Failure { code } => {
             return Err(NetError::new(
-                "negotiation_failure",
+                NetErrorKind::NegotiationFailure,
                 format!(
                     "the server refused CredSSP with RDP_NEG_FAILURE {} ({code})",
                     failure_name(code)
@@ -1296,7 +1380,7 @@ pub async fn credssp_probe(
         }
         _ => {
             return Err(NetError::new(
-                "no_credssp",
+                NetErrorKind::NoCredssp,
                 "the server did not select CredSSP (PROTOCOL_HYBRID) when it was offered",
             ));
         }
@@ -1304,7 +1388,7 @@ pub async fn credssp_probe(
     let session = tls_handshake(stream, host, deadline, limits.max_bytes, &[]).await?;
     let Some(mut tls) = session.stream else {
         return Err(NetError::new(
-            "tls",
+            NetErrorKind::Tls,
             session
                 .handshake_error
                 .unwrap_or_else(|| "the TLS handshake failed".into()),
@@ -1338,7 +1422,7 @@ pub async fn credssp_probe(
     };
     if answer.is_empty() {
         return Err(NetError::new(
-            "closed",
+            NetErrorKind::Closed,
             "the server closed the connection instead of answering the first CredSSP message",
         ));
     }
@@ -1348,7 +1432,7 @@ pub async fn credssp_probe(
             return Ok(report);
         }
         return Err(NetError::new(
-            "garbage",
+            NetErrorKind::Garbage,
             "the server's CredSSP answer is not a TSRequest",
         ));
     };
@@ -1405,7 +1489,7 @@ mod tests {
             parse_confirm(&[0x06, 0x80, 0, 0, 0, 0, 0])
                 .unwrap_err()
                 .kind,
-            "garbage"
+            NetErrorKind::Garbage
         );
     }
 

@@ -14,6 +14,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, Module, Position, Scope, Shared};
 use serde_json::{Value, json};
 use tokio::runtime::Handle;
 
+use super::host::Host;
 use super::net::{self, GatewayUrl, Limits, Negotiation, NegotiationAnswer, NetError};
 use super::{ProbeResult, ProbeScript, RunOptions, Status, Target};
 use crate::sandbox::{describe_error, sandboxed_engine};
@@ -61,6 +62,7 @@ pub(super) fn run(
     previous: &serde_json::Map<String, Value>,
     options: &RunOptions,
     handle: Handle,
+    host: Host,
 ) -> ProbeResult {
     let start = Instant::now();
     let deadline = start + options.budget;
@@ -84,7 +86,14 @@ pub(super) fn run(
         }
     });
     engine.on_debug(|_, _, _| {});
-    register_host_api(&mut engine, handle, deadline, options.call);
+    register_host_api(
+        &mut engine,
+        handle,
+        deadline,
+        options.call,
+        host,
+        &script.name,
+    );
 
     let mut scope = Scope::new();
     let target_map = json!({
@@ -162,7 +171,7 @@ fn to_dynamic(value: &Value) -> Dynamic {
 
 /// A map for a failed call: `#{ ok: false, error: kind, message: "..." }`.
 fn failure(error: &NetError) -> Value {
-    json!({ "ok": false, "error": error.kind, "message": error.message })
+    json!({ "ok": false, "error": error.kind.as_str(), "message": error.message })
 }
 
 /// The facts of a negotiation, as scripts see them.
@@ -227,7 +236,14 @@ fn certificate_value(
     value
 }
 
-fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, call: Limits) {
+fn register_host_api(
+    engine: &mut Engine,
+    handle: Handle,
+    deadline: Instant,
+    call: Limits,
+    host: Host,
+    probe: &str,
+) {
     // Every call gets the smaller of its own timeout and what is left of the probe's budget.
     let limits = move || -> Result<Limits, Box<EvalAltResult>> {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -253,10 +269,13 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
     };
 
     let h = handle.clone();
+    let (source, name) = (host.clone(), probe.to_string());
     engine.register_fn("resolve", move |host: &str| -> Result<Dynamic, Box<EvalAltResult>> {
         let limits = limits()?;
         let start = Instant::now();
-        let value = match h.block_on(net::resolve(host, limits)) {
+        let value = source.answer(&name, "resolve", vec![json!(host)], || match h
+            .block_on(net::resolve(host, limits))
+        {
             Ok(ips) => json!({
                 "ok": true,
                 "addresses": ips.iter().map(|ip| ip.to_string()).collect::<Vec<_>>(),
@@ -265,31 +284,41 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
                 "elapsed_ms": start.elapsed().as_millis() as u64,
             }),
             Err(error) => failure(&error),
-        };
+        });
         Ok(to_dynamic(&value))
     });
 
     let h = handle.clone();
+    let (source, name) = (host.clone(), probe.to_string());
     engine.register_fn(
         "tcp_connect",
         move |host: &str, port: i64| -> Result<Dynamic, Box<EvalAltResult>> {
             let (limits, port) = (limits()?, port_of(port)?);
-            let value = match h.block_on(net::tcp_connect(host, port, limits)) {
-                Ok(c) => json!({ "ok": true, "address": c.address, "elapsed_ms": c.elapsed_ms }),
-                Err(error) => failure(&error),
-            };
+            let args = vec![json!(host), json!(port)];
+            let value = source.answer(&name, "tcp_connect", args, || {
+                match h.block_on(net::tcp_connect(host, port, limits)) {
+                    Ok(c) => {
+                        json!({ "ok": true, "address": c.address, "elapsed_ms": c.elapsed_ms })
+                    }
+                    Err(error) => failure(&error),
+                }
+            });
             Ok(to_dynamic(&value))
         },
     );
 
     let negotiate = {
         let h = handle.clone();
+        let (source, name) = (host.clone(), probe.to_string());
         move |host: &str, port: i64, protocols: u32| -> Result<Dynamic, Box<EvalAltResult>> {
             let (limits, port) = (limits()?, port_of(port)?);
-            let value = match h.block_on(net::rdp_negotiate(host, port, protocols, limits)) {
-                Ok(n) => negotiation_value(&n),
-                Err(error) => failure(&error),
-            };
+            let args = vec![json!(host), json!(port), json!(protocols)];
+            let value = source.answer(&name, "rdp_negotiate", args, || {
+                match h.block_on(net::rdp_negotiate(host, port, protocols, limits)) {
+                    Ok(n) => negotiation_value(&n),
+                    Err(error) => failure(&error),
+                }
+            });
             Ok(to_dynamic(&value))
         }
     };
@@ -314,21 +343,25 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
 
     let certificate = {
         let h = handle.clone();
+        let (source, name) = (host.clone(), probe.to_string());
         move |host: &str, port: i64, protocols: u32| -> Result<Dynamic, Box<EvalAltResult>> {
             let (limits, port) = (limits()?, port_of(port)?);
-            let value = match h.block_on(net::tls_certificate(host, port, protocols, limits)) {
-                Ok(report) => json!({
-                    "ok": true,
-                    "negotiation": negotiation_value(&report.negotiation),
-                    "version": report.version,
-                    "cipher": report.cipher,
-                    "legacy_tls_only": report.legacy_tls_only,
-                    "handshake_error": report.handshake_error.unwrap_or_default(),
-                    "chain_length": report.chain_length,
-                    "certificate": certificate_value(&report.certificate, &report.trust),
-                }),
-                Err(error) => failure(&error),
-            };
+            let args = vec![json!(host), json!(port), json!(protocols)];
+            let value = source.answer(&name, "tls_certificate", args, || {
+                match h.block_on(net::tls_certificate(host, port, protocols, limits)) {
+                    Ok(report) => json!({
+                        "ok": true,
+                        "negotiation": negotiation_value(&report.negotiation),
+                        "version": report.version,
+                        "cipher": report.cipher,
+                        "legacy_tls_only": report.legacy_tls_only,
+                        "handshake_error": report.handshake_error.unwrap_or_default(),
+                        "chain_length": report.chain_length,
+                        "certificate": certificate_value(&report.certificate, &report.trust),
+                    }),
+                    Err(error) => failure(&error),
+                }
+            });
             Ok(to_dynamic(&value))
         }
     };
@@ -345,52 +378,60 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
     );
 
     let h = handle.clone();
+    let (source, name) = (host.clone(), probe.to_string());
     engine.register_fn(
         "credssp",
         move |host: &str, port: i64| -> Result<Dynamic, Box<EvalAltResult>> {
             let (limits, port) = (limits()?, port_of(port)?);
-            let value = match h.block_on(net::credssp_probe(host, port, limits)) {
-                Ok(report) => json!({
-                    "ok": true,
-                    "challenge": report.challenge,
-                    "ts_version": report.ts_version,
-                    "error_code": report.error_code,
-                    "netbios_computer": report.netbios_computer,
-                    "netbios_domain": report.netbios_domain,
-                    "dns_computer": report.dns_computer,
-                    "dns_domain": report.dns_domain,
-                    "dns_tree": report.dns_tree,
-                    "os_version": report.os_version,
-                    "elapsed_ms": report.elapsed_ms,
-                }),
-                Err(error) => failure(&error),
-            };
+            let args = vec![json!(host), json!(port)];
+            let value = source.answer(&name, "credssp", args, || {
+                match h.block_on(net::credssp_probe(host, port, limits)) {
+                    Ok(report) => json!({
+                        "ok": true,
+                        "challenge": report.challenge,
+                        "ts_version": report.ts_version,
+                        "error_code": report.error_code,
+                        "netbios_computer": report.netbios_computer,
+                        "netbios_domain": report.netbios_domain,
+                        "dns_computer": report.dns_computer,
+                        "dns_domain": report.dns_domain,
+                        "dns_tree": report.dns_tree,
+                        "os_version": report.os_version,
+                        "elapsed_ms": report.elapsed_ms,
+                    }),
+                    Err(error) => failure(&error),
+                }
+            });
             Ok(to_dynamic(&value))
         },
     );
 
     let h = handle;
+    let (source, name) = (host.clone(), probe.to_string());
     engine.register_fn(
         "https_probe",
         move |url: &str| -> Result<Dynamic, Box<EvalAltResult>> {
             let limits = limits()?;
+            let args = vec![json!(url)];
             let url = GatewayUrl::parse(url)?;
-            let value = match h.block_on(net::https_probe(&url, limits)) {
-                Ok(report) => json!({
-                    "ok": true,
-                    "address": report.address,
-                    "version": report.version,
-                    "legacy_tls_only": report.legacy_tls_only,
-                    "handshake_error": report.handshake_error,
-                    "status": report.status,
-                    "reason": report.reason,
-                    "auth_schemes": report.auth_schemes,
-                    "server": report.server,
-                    "elapsed_ms": report.elapsed_ms,
-                    "certificate": certificate_value(&report.certificate, &report.trust),
-                }),
-                Err(error) => failure(&error),
-            };
+            let value = source.answer(&name, "https_probe", args, || {
+                match h.block_on(net::https_probe(&url, limits)) {
+                    Ok(report) => json!({
+                        "ok": true,
+                        "address": report.address,
+                        "version": report.version,
+                        "legacy_tls_only": report.legacy_tls_only,
+                        "handshake_error": report.handshake_error,
+                        "status": report.status,
+                        "reason": report.reason,
+                        "auth_schemes": report.auth_schemes,
+                        "server": report.server,
+                        "elapsed_ms": report.elapsed_ms,
+                        "certificate": certificate_value(&report.certificate, &report.trust),
+                    }),
+                    Err(error) => failure(&error),
+                }
+            });
             Ok(to_dynamic(&value))
         },
     );
@@ -402,7 +443,11 @@ fn register_host_api(engine: &mut Engine, handle: Handle, deadline: Instant, cal
             .collect::<Vec<_>>()
             .join(separator)
     });
-    engine.register_fn("now", super::x509::now_unix);
+    let (source, name) = (host, probe.to_string());
+    engine.register_fn("now", move || -> i64 {
+        let answer = source.answer(&name, "now", Vec::new(), || json!(super::x509::now_unix()));
+        answer.as_i64().unwrap_or_else(super::x509::now_unix)
+    });
     engine.register_fn("format_time", super::x509::rfc3339);
     engine.register_fn("protocol_names", |bits: i64| {
         net::protocol_names(u32::try_from(bits).unwrap_or(0))

@@ -88,7 +88,7 @@ fn the_catalog_keeps_at_least_the_reference_counts_per_family() {
 #[test]
 fn catalog_coverage_counts_what_the_rules_explain() {
     let knowledge = Knowledge::embedded();
-    let rows = rdp_doctor::cli::family_coverage(&knowledge);
+    let rows = rdp_doctor::catalog::coverage::family_coverage(&knowledge);
     let disconnect = rows
         .iter()
         .find(|r| r.family == "disconnect_reason")

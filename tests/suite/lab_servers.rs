@@ -8,7 +8,7 @@ use std::process::Command;
 use std::sync::Arc;
 
 use rdp_doctor::catalog::Knowledge;
-use rdp_doctor::probe::{ProbeResult, RunOptions, Status, Target, run_probes_blocking};
+use rdp_doctor::probe::{Host, ProbeResult, RunOptions, Status, Target, run_probes_blocking};
 use serde_json::Value;
 
 /// First port of the lab servers this test starts (one per mode, then the shadow server):
@@ -100,12 +100,23 @@ fn probe(host: &str, port: u16) -> Vec<ProbeResult> {
         port,
         gateway: None,
     };
-    run_probes_blocking(
-        Arc::new(knowledge.probes.clone()),
-        &target,
-        &RunOptions::default(),
-    )
-    .expect("runtime")
+    let scripts = Arc::new(knowledge.probes.clone());
+    let live = Host::live();
+    let results = run_probes_blocking(scripts.clone(), &target, &RunOptions::default(), &live)
+        .expect("runtime");
+    // The host calls written down replay offline: the scripts run again on them and find the
+    // same, whatever the server does meanwhile.
+    let calls = live.journal();
+    assert!(!calls.is_empty(), "the live run made no host call");
+    let replay = Host::replay(calls);
+    let replayed =
+        run_probes_blocking(scripts, &target, &RunOptions::default(), &replay).expect("runtime");
+    assert_eq!(
+        super::findings(&replayed),
+        super::findings(&results),
+        "{host}:{port} replayed"
+    );
+    results
 }
 
 fn find<'a>(results: &'a [ProbeResult], name: &str) -> &'a ProbeResult {

@@ -19,6 +19,19 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// What a probe run found, without its timings: what a replay must find again.
+pub fn findings(
+    results: &[rdp_doctor::probe::ProbeResult],
+) -> Vec<(String, rdp_doctor::probe::Status, String, serde_json::Value)> {
+    results
+        .iter()
+        .map(|r| {
+            let facts = serde_json::Value::Object(r.facts.clone());
+            (r.probe.clone(), r.status, r.summary.clone(), facts)
+        })
+        .collect()
+}
+
 /// A path under tests/fixtures.
 pub fn fixture(relative: &str) -> PathBuf {
     root().join("tests/fixtures").join(relative)

@@ -10,7 +10,8 @@ use rdp_doctor::extract::Extractor;
 use rdp_doctor::matcher::Matcher;
 use rdp_doctor::probe::net::Limits;
 use rdp_doctor::probe::{
-    ProbeResult, ProbeScript, RunOptions, Status, Target, rerank, run_probes_blocking,
+    Host, ProbeResult, ProbeScript, Recording, RunOptions, Status, Target, rerank,
+    run_probes_blocking,
 };
 use serde_json::Value;
 
@@ -43,7 +44,7 @@ fn target(port: u16) -> Target {
 
 fn probe_all(target: &Target) -> Vec<ProbeResult> {
     let scripts = Arc::new(knowledge().probes.clone());
-    run_probes_blocking(scripts, target, &quick()).expect("runtime")
+    run_probes_blocking(scripts, target, &quick(), &Host::live()).expect("runtime")
 }
 
 fn find<'a>(results: &'a [ProbeResult], name: &str) -> &'a ProbeResult {
@@ -328,7 +329,8 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         ..quick()
     };
     let start = Instant::now();
-    let results = run_probes_blocking(Arc::new(scripts), &target(port), &options).unwrap();
+    let results =
+        run_probes_blocking(Arc::new(scripts), &target(port), &options, &Host::live()).unwrap();
     let elapsed = start.elapsed();
     let expect = [
         ("spin", "operations"),
@@ -500,4 +502,38 @@ fn ipv6_loopback_expiry_soon_weak_keys_and_sha1_are_reported() {
     assert_eq!(facts.signature_algorithm, "sha1WithRSAEncryption");
     assert!(facts.self_signed && facts.name_matches && facts.server_auth_eku);
     assert_eq!(facts.sha1_thumbprint.len(), 40);
+}
+
+/// A recording holds what the host API answered, so a replay runs the scripts of the moment
+/// again, offline: the embedded probes find what they found live, a changed script makes a
+/// new finding from the same answers, and a call the recording never saw is reported.
+#[test]
+fn a_replay_runs_the_current_scripts_on_the_recorded_answers() {
+    let port = rdp_with(Cert::Expired);
+    let scripts = Arc::new(knowledge().probes.clone());
+    let live = Host::live();
+    let results = run_probes_blocking(scripts.clone(), &target(port), &quick(), &live).unwrap();
+    assert_eq!(find(&results, "tls_certificate").status, Status::Fail);
+    let recording = Recording::new(&target(port), &results, live.journal());
+    let json = serde_json::to_string(&recording).unwrap();
+    let recording: Recording = serde_json::from_str(&json).unwrap();
+    assert_eq!(recording.version, 2);
+    assert!(
+        recording
+            .calls
+            .iter()
+            .any(|c| c.function == "tls_certificate")
+    );
+
+    let replayed = recording.replay(scripts, &quick()).unwrap();
+    assert_eq!(super::findings(&replayed), super::findings(&results));
+
+    let changed = vec![script(
+        "reachability",
+        r#"let c = tcp_connect(target.host, target.port);
+           let other = tcp_connect(target.host, 1);
+           #{ status: "pass", summary: `again: ${c.ok}, elsewhere: ${other.error}` }"#,
+    )];
+    let replayed = recording.replay(Arc::new(changed), &quick()).unwrap();
+    assert_eq!(replayed[0].summary, "again: true, elsewhere: not_recorded");
 }
