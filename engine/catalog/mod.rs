@@ -5,7 +5,12 @@
 //! earlier one, and the replacement is reported as a [`Notice`]. A file that fails to parse or
 //! validate becomes a [`Problem`] and is left out; everything else is still served.
 
+mod bundle;
 pub mod coverage;
+mod explains;
+
+pub use bundle::{Bundle, BundleFile};
+pub use explains::Explains;
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -13,8 +18,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use indexmap::IndexMap;
-use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
+use serde::Serialize;
 
 pub use crate::model::codes::{Catalog, CatalogEntry};
 pub use crate::model::labels::{Label, LabelKind, Labels};
@@ -303,173 +307,8 @@ fn is_yaml(path: &str) -> bool {
     path.ends_with(".yaml") || path.ends_with(".yml")
 }
 
-/// The catalog, rule and probe files of some layers: the knowledge the site hands
-/// to the engine in the browser, which loads it as the command line loads the files, so both
-/// rank alike. Paths of folders given at run time are not kept (a site is public): a file of
-/// the n-th folder is named `rules folder n/<relative path>`.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Bundle {
-    /// The layout version ([`Bundle::VERSION`]); a reader refuses another.
-    pub version: u32,
-    /// The files of each layer, lowest precedence first.
-    pub layers: Vec<Vec<BundleFile>>,
-}
-
-/// One file of a [`Bundle`].
-#[derive(Debug, Serialize, Deserialize)]
-pub struct BundleFile {
-    /// Its path inside its layer (`rules/certificate/x.yaml`).
-    pub relative: String,
-    /// True for a file embedded in the binary.
-    pub embedded: bool,
-    /// A YAML document as JSON, when JSON reads as the YAML does (faster to load).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub document: Option<Box<RawValue>>,
-    /// The text otherwise: probe scripts, and YAML whose JSON would not read the same (JSON
-    /// loses how a scalar was written: `0x101` becomes 257).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
-}
-
-impl Bundle {
-    /// The layout this code writes and reads.
-    pub const VERSION: u32 = 1;
-
-    /// The catalog, rule and probe files of `layers`: YAML as JSON where JSON reads the same,
-    /// everything else as text.
-    pub fn from_layers(layers: &[Layer]) -> Bundle {
-        let layers = layers
-            .iter()
-            .map(|layer| {
-                layer
-                    .files
-                    .iter()
-                    .filter(|f| is_yaml(&f.relative) || is_probe(&f.relative))
-                    .filter(|f| !is_template(&f.relative))
-                    .map(|file| {
-                        let json = match &file.precompiled {
-                            Some(json) => Some(json.to_string()),
-                            None if is_yaml(&file.relative) => {
-                                serde_yaml::from_str::<serde_yaml::Value>(&file.text)
-                                    .ok()
-                                    .and_then(|value| serde_json::to_string(&value).ok())
-                            }
-                            None => None,
-                        };
-                        let document = json
-                            .filter(|json| reads_as_knowledge(&file.relative, json))
-                            .and_then(|json| RawValue::from_string(json).ok());
-                        BundleFile {
-                            relative: file.relative.clone(),
-                            embedded: matches!(file.origin, Origin::Embedded(_)),
-                            text: document.is_none().then(|| file.text.clone()),
-                            document,
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
-        Bundle {
-            version: Bundle::VERSION,
-            layers,
-        }
-    }
-
-    /// The layers the bundle holds, ready for [`Knowledge::load`].
-    pub fn into_layers(self) -> Vec<Layer> {
-        self.layers
-            .into_iter()
-            .enumerate()
-            .map(|(n, files)| Layer {
-                files: files
-                    .into_iter()
-                    .map(|file| SourceFile {
-                        origin: if file.embedded {
-                            Origin::Embedded(file.relative.clone())
-                        } else {
-                            Origin::File(PathBuf::from(format!(
-                                "rules folder {n}/{}",
-                                file.relative
-                            )))
-                        },
-                        relative: file.relative,
-                        text: file.text.unwrap_or_default(),
-                        precompiled: file.document.map(|d| Cow::Owned(d.get().to_string())),
-                    })
-                    .collect(),
-                problems: Vec::new(),
-            })
-            .collect()
-    }
-}
-
-/// True when `json` reads as the type the loader reads the file at `relative` as.
-fn reads_as_knowledge(relative: &str, json: &str) -> bool {
-    if is_labels(relative) {
-        serde_json::from_str::<labels::LabelsFile>(json).is_ok()
-    } else if relative.starts_with("catalog/") {
-        serde_json::from_str::<codes::CatalogFile>(json).is_ok()
-    } else {
-        serde_json::from_str::<rules::RuleFile>(json).is_ok()
-    }
-}
-
 fn is_labels(relative: &str) -> bool {
     relative.ends_with("/labels.yaml") || relative.ends_with("/labels.yml")
-}
-
-/// Which rules explain which catalog entries, computed once when the knowledge is loaded.
-///
-/// A rule explains an entry when its `codes` name the entry's code in the entry's family, or
-/// the code without a family (a bare code explains every family that defines it).
-#[derive(Debug, Clone, Default)]
-pub struct Explains {
-    /// By entry index: the rules that explain it, in load order.
-    rules_by_entry: Vec<Vec<usize>>,
-    /// By rule index: the entries it explains, in the order of its `codes`.
-    entries_by_rule: Vec<Vec<usize>>,
-}
-
-impl Explains {
-    fn new(catalog: &Catalog, rules: &[Rule]) -> Explains {
-        let entries = catalog.entries();
-        let mut by_code: std::collections::HashMap<Code, Vec<usize>> = Default::default();
-        for (e, entry) in entries.iter().enumerate() {
-            if let Some(code) = entry.code {
-                by_code.entry(code).or_default().push(e);
-            }
-        }
-        let mut rules_by_entry = vec![Vec::new(); entries.len()];
-        let mut entries_by_rule = Vec::with_capacity(rules.len());
-        for (r, rule) in rules.iter().enumerate() {
-            let mut mine = Vec::new();
-            for code_ref in &rule.codes {
-                let fitting = by_code.get(&code_ref.code).into_iter().flatten().copied();
-                for e in fitting.filter(|&e| code_ref.family.is_none_or(|f| f == entries[e].family))
-                {
-                    if !mine.contains(&e) {
-                        mine.push(e);
-                        rules_by_entry[e].push(r);
-                    }
-                }
-            }
-            entries_by_rule.push(mine);
-        }
-        Explains {
-            rules_by_entry,
-            entries_by_rule,
-        }
-    }
-
-    /// The indexes of the rules that explain the entry at `entry`.
-    pub fn rules_of(&self, entry: usize) -> &[usize] {
-        self.rules_by_entry.get(entry).map_or(&[], Vec::as_slice)
-    }
-
-    /// The indexes of the entries the rule at `rule` explains.
-    pub fn entries_of(&self, rule: usize) -> &[usize] {
-        self.entries_by_rule.get(rule).map_or(&[], Vec::as_slice)
-    }
 }
 
 /// A minijinja template of the site folder, from the binary or a layer.
