@@ -2,7 +2,7 @@
 //! compile, reference URLs that are not http(s), templates that do not parse or use unknown
 //! variables, and examples that do not rank their rule.
 
-use crate::catalog::{Knowledge, Layer, Problem, SourceFile, source_file, suggest};
+use crate::catalog::{Knowledge, Layer, Problem, ProblemKind, SourceFile, source_file, suggest};
 use crate::matcher::{EXAMPLE_TOP, check_examples};
 use crate::yaml::LazyIndex;
 use crate::yaml::Position;
@@ -40,6 +40,7 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
             if let Err(reason) = crate::model::rules::compile_signature_regex(regex) {
                 let path = format!("signatures[{i}].regex");
                 problems.push(Problem::new(
+                    ProblemKind::Regex,
                     file,
                     at(&path),
                     format!("regex does not compile: {reason}"),
@@ -70,6 +71,7 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         {
             problems.push(
                 Problem::new(
+                    ProblemKind::Value,
                     file,
                     index.locate(&path),
                     format!("reference URL `{url}` is not an http(s) URL"),
@@ -119,7 +121,9 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
                 ),
             )
         };
-        problems.push(Problem::new(file, position, message).with_hint(Some(hint)));
+        problems.push(
+            Problem::new(ProblemKind::Example, file, position, message).with_hint(Some(hint)),
+        );
     }
     problems.sort_by(|a, b| {
         (a.file.as_str(), a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(
@@ -217,6 +221,7 @@ fn check_template(
                 .map(|l| format!(" (line {l} of the text)"))
                 .unwrap_or_default();
             problems.push(Problem::new(
+                ProblemKind::Template,
                 file,
                 position,
                 format!("template `{path}` does not parse: {detail}{line}"),
@@ -241,6 +246,7 @@ fn check_template(
             });
         problems.push(
             Problem::new(
+                ProblemKind::Template,
                 file,
                 position,
                 format!("template `{path}` uses the undefined variable `{name}`"),

@@ -35,9 +35,37 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-/// A problem in a knowledge file, with its place.
+/// What kind of problem a knowledge file has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProblemKind {
+    /// The file or folder cannot be read: missing, not a folder, not UTF-8.
+    Read,
+    /// The YAML does not parse or does not fit the schema (unknown or missing field, type).
+    Yaml,
+    /// A value is not valid: a code, an id, a category, a weight, a URL, a command kind.
+    Value,
+    /// A regex does not parse or does not compile.
+    Regex,
+    /// A name refers to nothing: a probe, a code, a catalog message, a template.
+    Reference,
+    /// The same rule id or catalog entry twice.
+    Duplicate,
+    /// A template does not parse or uses an unknown variable.
+    Template,
+    /// A probe script or a probe expression does not compile.
+    Script,
+    /// An example does not rank its rule, or a counter-example matches it.
+    Example,
+}
+
+/// A problem in a knowledge file: its kind, where (the file's origin and a line and column),
+/// what and how to fix it. The excerpt of the file is added only where it is printed
+/// ([`Problem::render`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
+    /// What kind of problem.
+    pub kind: ProblemKind,
     /// The file, as the user knows it (`embedded rules/x.yaml` or a path).
     pub file: String,
     /// 1-based line, when known.
@@ -48,9 +76,6 @@ pub struct Problem {
     pub message: String,
     /// How to fix it, when there is an obvious way.
     pub hint: Option<String>,
-    /// The offending line of the file.
-    #[serde(skip)]
-    pub source_line: Option<String>,
     /// Where the file came from, when the problem is in one.
     #[serde(skip)]
     pub origin: Option<Origin>,
@@ -58,20 +83,38 @@ pub struct Problem {
 
 impl Problem {
     pub(crate) fn new(
+        kind: ProblemKind,
         file: &SourceFile,
         position: Option<Position>,
         message: impl Into<String>,
     ) -> Problem {
-        let source_line = position.and_then(|p| file.text.lines().nth(p.line.saturating_sub(1)));
         Problem {
+            kind,
             file: file.origin.to_string(),
             line: position.map(|p| p.line),
             column: position.map(|p| p.column),
             message: message.into(),
             hint: None,
-            source_line: source_line.map(str::to_string),
             origin: Some(file.origin.clone()),
         }
+    }
+
+    /// A problem with a file or folder as a whole, which cannot be read.
+    fn unreadable(path: &Path, message: impl Into<String>, hint: Option<&str>) -> Problem {
+        Problem {
+            kind: ProblemKind::Read,
+            file: path.display().to_string(),
+            line: None,
+            column: None,
+            message: message.into(),
+            hint: hint.map(str::to_string),
+            origin: Some(Origin::File(path.to_path_buf())),
+        }
+    }
+
+    /// The line of `source` (the problem's file) the problem is on.
+    pub fn source_line<'s>(&self, source: &'s str) -> Option<&'s str> {
+        source.lines().nth(self.line?.checked_sub(1)?)
     }
 
     /// True for a problem in the knowledge embedded in the binary.
@@ -84,10 +127,12 @@ impl Problem {
         self
     }
 
-    /// The problem with the offending line and a caret under the column, rustc style.
-    pub fn render(&self) -> String {
+    /// The problem with the offending line of `source` (the text of its file, when known) and
+    /// a caret under the column, rustc style.
+    pub fn render(&self, source: Option<&str>) -> String {
         let mut out = self.to_string();
-        if let (Some(line), Some(text)) = (self.line, &self.source_line) {
+        let text = source.and_then(|s| self.source_line(s));
+        if let (Some(line), Some(text)) = (self.line, text) {
             let gutter = line.to_string().len();
             let column = self.column.unwrap_or(1).max(1);
             let pad: String = text
@@ -173,15 +218,11 @@ impl Layer {
     pub fn directory(root: &Path) -> Layer {
         let mut layer = Layer::default();
         if !root.is_dir() {
-            layer.problems.push(Problem {
-                file: root.display().to_string(),
-                line: None,
-                column: None,
-                message: "not a directory".into(),
-                hint: Some("--rules takes a folder of YAML files".into()),
-                source_line: None,
-                origin: Some(Origin::File(root.to_path_buf())),
-            });
+            layer.problems.push(Problem::unreadable(
+                root,
+                "not a directory",
+                Some("--rules takes a folder of YAML files"),
+            ));
             return layer;
         }
         walk_directory(root, root, &mut layer);
@@ -276,15 +317,11 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
                     text,
                     precompiled: None,
                 }),
-                Err(_) => layer.problems.push(Problem {
-                    file: path.display().to_string(),
-                    line: None,
-                    column: None,
-                    message: "not valid UTF-8".into(),
-                    hint: Some("save the file as UTF-8".into()),
-                    source_line: None,
-                    origin: Some(Origin::File(path.clone())),
-                }),
+                Err(_) => layer.problems.push(Problem::unreadable(
+                    &path,
+                    "not valid UTF-8",
+                    Some("save the file as UTF-8"),
+                )),
             },
             Err(error) => layer.problems.push(io_problem(&path, &error)),
         }
@@ -292,15 +329,7 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
 }
 
 fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
-    Problem {
-        file: path.display().to_string(),
-        line: None,
-        column: None,
-        message: format!("cannot read: {error}"),
-        hint: None,
-        source_line: None,
-        origin: Some(Origin::File(path.to_path_buf())),
-    }
+    Problem::unreadable(path, format!("cannot read: {error}"), None)
 }
 
 fn is_yaml(path: &str) -> bool {
@@ -379,6 +408,7 @@ impl Knowledge {
                 if !layer_ids.insert(rule.id.clone()) {
                     let first = rules.get(&rule.id).map(|r| r.origin.to_string());
                     knowledge.problems.push(Problem::new(
+                        ProblemKind::Duplicate,
                         file,
                         Some(Position { line: 1, column: 1 }),
                         format!(
@@ -431,8 +461,13 @@ impl Knowledge {
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !name_ok {
             self.problems.push(
-                Problem::new(file, None, format!("probe name `{name}` is not snake_case"))
-                    .with_hint(Some("name probe files like `tls_certificate.rhai`".into())),
+                Problem::new(
+                    ProblemKind::Value,
+                    file,
+                    None,
+                    format!("probe name `{name}` is not snake_case"),
+                )
+                .with_hint(Some("name probe files like `tls_certificate.rhai`".into())),
             );
             return;
         }
@@ -443,6 +478,7 @@ impl Knowledge {
                 column: column.unwrap_or(1),
             });
             self.problems.push(Problem::new(
+                ProblemKind::Script,
                 file,
                 position,
                 format!("probe script does not compile: {message}"),
@@ -474,6 +510,7 @@ impl Knowledge {
         if let Err(error) = minijinja::Environment::new().template_from_str(&file.text) {
             let position = error.line().map(|line| Position { line, column: 1 });
             self.problems.push(Problem::new(
+                ProblemKind::Template,
                 file,
                 position,
                 format!(
@@ -535,6 +572,7 @@ impl Knowledge {
                     Some(code) => Some(code),
                     None => {
                         self.problems.push(Problem::new(
+                            ProblemKind::Value,
                             file,
                             index.locate(&format!("{path}.code")),
                             format!("`{text}` is not a code (write hex like 0x904)"),
@@ -546,6 +584,7 @@ impl Knowledge {
             };
             if code.is_none() && entry.id.is_none() {
                 self.problems.push(Problem::new(
+                    ProblemKind::Value,
                     file,
                     index.locate(&path),
                     "entry has neither `code` nor `id`",
@@ -570,6 +609,7 @@ impl Knowledge {
             if let Some(old) = self.catalog.insert(entry) {
                 if old.origin == origin {
                     self.problems.push(Problem::new(
+                        ProblemKind::Duplicate,
                         file,
                         index.locate(&path),
                         format!("duplicate catalog entry `{key}`"),
@@ -607,14 +647,19 @@ impl Knowledge {
         let mut problems = Vec::new();
         let file_of = |origin: &Origin| source_file(layers, origin);
         let problem_at = |origin: &Origin, path: &str, message: String| match file_of(origin) {
-            Some(file) => Problem::new(file, LazyIndex::new(&file.text).locate(path), message),
+            Some(file) => Problem::new(
+                ProblemKind::Reference,
+                file,
+                LazyIndex::new(&file.text).locate(path),
+                message,
+            ),
             None => Problem {
+                kind: ProblemKind::Reference,
                 file: origin.to_string(),
                 line: None,
                 column: None,
                 message,
                 hint: None,
-                source_line: None,
                 origin: Some(origin.clone()),
             },
         };
@@ -642,7 +687,7 @@ impl Knowledge {
                     })
                 });
                 let mut problem = match file_of(&script.origin) {
-                    Some(file) => Problem::new(file, position, message),
+                    Some(file) => Problem::new(ProblemKind::Reference, file, position, message),
                     None => problem_at(&script.origin, "", message),
                 };
                 problem.hint = suggest(need, &probe_names).map(|s| format!("did you mean `{s}`?"));
@@ -660,6 +705,7 @@ impl Knowledge {
                         format!("template `{name}` refers to `{reference}`, which does not exist");
                     let mut problem = match file_of(&template.origin) {
                         Some(file) => Problem::new(
+                            ProblemKind::Reference,
                             file,
                             Some(Position {
                                 line: n + 1,
@@ -795,7 +841,7 @@ fn yaml_problem(file: &SourceFile, error: yaml::YamlError) -> Problem {
             .contains("while scanning a quoted scalar")
             .then(|| "a quote opened there is never closed".to_string())
     });
-    Problem::new(file, error.position, error.message).with_hint(hint)
+    Problem::new(ProblemKind::Yaml, file, error.position, error.message).with_hint(hint)
 }
 
 /// "did you mean `weight`?" for serde's "unknown field `weigth`, expected one of ..." errors.
@@ -830,6 +876,7 @@ fn validate_rule(
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
     if !id_ok {
         problems.push(Problem::new(
+            ProblemKind::Value,
             file,
             at("id"),
             format!("rule id `{}` is not kebab-case", parsed.id),
@@ -844,6 +891,7 @@ fn validate_rule(
     if stem != parsed.id {
         problems.push(
             Problem::new(
+                ProblemKind::Value,
                 file,
                 at("id"),
                 format!(
@@ -863,6 +911,7 @@ fn validate_rule(
                 .or_else(|| Some(format!("one of: {}", names.join(", "))));
             problems.push(
                 Problem::new(
+                    ProblemKind::Value,
                     file,
                     at("category"),
                     format!("unknown category `{}`", parsed.category),
@@ -876,11 +925,17 @@ fn validate_rule(
     for (i, text) in parsed.codes.iter().enumerate() {
         match text.parse::<CodeRef>() {
             Ok(code) => codes.push(code),
-            Err(message) => problems.push(Problem::new(file, at(&format!("codes[{i}]")), message)),
+            Err(message) => problems.push(Problem::new(
+                ProblemKind::Value,
+                file,
+                at(&format!("codes[{i}]")),
+                message,
+            )),
         }
     }
     if parsed.signatures.is_empty() {
         problems.push(Problem::new(
+            ProblemKind::Value,
             file,
             at("signatures"),
             "a rule needs at least one signature",
@@ -901,6 +956,7 @@ fn validate_rule(
                     .or_else(|| Some(format!("one of: {}", COMMAND_KINDS.join(", "))));
                 problems.push(
                     Problem::new(
+                        ProblemKind::Value,
                         file,
                         at(&format!("steps[{i}].commands.{kind}")),
                         format!("unknown command kind `{kind}`"),
@@ -914,6 +970,7 @@ fn validate_rule(
         if check.confirms_when.is_none() && check.refutes_when.is_none() {
             problems.push(
                 Problem::new(
+                    ProblemKind::Value,
                     file,
                     at(&format!("probes[{i}]")),
                     format!(
@@ -938,6 +995,7 @@ fn validate_rule(
             };
             if let Err((message, _, _)) = crate::sandbox::compile_expression(expression) {
                 problems.push(Problem::new(
+                    ProblemKind::Script,
                     file,
                     at(&format!("probes[{i}].{field}")),
                     format!("`{field}` is not a valid expression: {message}"),
@@ -971,6 +1029,7 @@ fn validate_signature(
 ) -> Option<Signature> {
     if !signature.weight.is_finite() || signature.weight == 0.0 {
         problems.push(Problem::new(
+            ProblemKind::Value,
             file,
             index.locate(&format!("{path}.weight")),
             "weight must be a non-zero number",
@@ -986,6 +1045,7 @@ fn validate_signature(
         (Some(texts), None, None, None) => {
             if texts.is_empty() {
                 problems.push(Problem::new(
+                    ProblemKind::Value,
                     file,
                     index.locate(&format!("{path}.codes")),
                     "`codes` is empty",
@@ -997,6 +1057,7 @@ fn validate_signature(
                 match text.parse::<CodeRef>() {
                     Ok(code) => codes.push(code),
                     Err(message) => problems.push(Problem::new(
+                        ProblemKind::Value,
                         file,
                         index.locate(&format!("{path}.codes[{i}]")),
                         message,
@@ -1008,6 +1069,7 @@ fn validate_signature(
         (None, Some(text), None, None) => {
             if text.trim().chars().count() < 3 {
                 problems.push(Problem::new(
+                    ProblemKind::Value,
                     file,
                     index.locate(&format!("{path}.text")),
                     "`text` is too short to be evidence (3 characters at least)",
@@ -1030,6 +1092,7 @@ fn validate_signature(
                     }
                     Err(reason) => {
                         problems.push(Problem::new(
+                            ProblemKind::Regex,
                             file,
                             index.locate(&format!("{path}.regex")),
                             format!("regex does not compile: {reason}"),
@@ -1041,6 +1104,7 @@ fn validate_signature(
         }
         _ => {
             problems.push(Problem::new(
+                ProblemKind::Value,
                 file,
                 index.locate(path),
                 "a signature has exactly one of `codes`, `text`, `regex` or `message`",

@@ -25,6 +25,7 @@ pub(super) struct CheckReport<'a> {
 
 #[derive(Debug, Serialize)]
 pub(super) struct CheckProblem<'a> {
+    kind: crate::catalog::ProblemKind,
     file: &'a str,
     line: Option<usize>,
     column: Option<usize>,
@@ -39,6 +40,11 @@ pub(super) fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
     let knowledge = Knowledge::load(layers);
     let problems = crate::check::check(&knowledge, layers);
     let files: usize = layers.iter().map(|l| l.files.len()).sum();
+    // The text of a problem's file, for the excerpt.
+    let source = |p: &Problem| {
+        let origin = p.origin.as_ref()?;
+        crate::catalog::source_file(layers, origin).map(|f| f.text.as_str())
+    };
     let out = match format {
         ListFormat::Json => {
             let report = CheckReport {
@@ -50,12 +56,13 @@ pub(super) fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
                 problems: problems
                     .iter()
                     .map(|p| CheckProblem {
+                        kind: p.kind,
                         file: &p.file,
                         line: p.line,
                         column: p.column,
                         message: &p.message,
                         hint: p.hint.as_deref(),
-                        snippet: p.source_line.as_deref(),
+                        snippet: source(p).and_then(|text| p.source_line(text)),
                     })
                     .collect(),
             };
@@ -64,7 +71,7 @@ pub(super) fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
         ListFormat::Text => {
             let mut out = String::new();
             for problem in &problems {
-                let _ = writeln!(out, "error: {}\n", problem.render());
+                let _ = writeln!(out, "error: {}\n", problem.render(source(problem)));
             }
             let _ = writeln!(
                 out,

@@ -6,7 +6,7 @@ use rdp_doctor::matcher::check_examples;
 #[test]
 fn embedded_knowledge_loads_without_problems() {
     let knowledge = Knowledge::embedded();
-    let problems: Vec<String> = knowledge.problems.iter().map(|p| p.render()).collect();
+    let problems: Vec<String> = knowledge.problems.iter().map(|p| p.render(None)).collect();
     assert!(problems.is_empty(), "{}", problems.join("\n"));
     assert!(!knowledge.rules.is_empty());
 }
