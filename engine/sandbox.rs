@@ -1,9 +1,11 @@
 //! The Rhai sandbox shared by probe scripts and rules' probe expressions: its limits, the
 //! engine built with them, compilation for load-time checks, and expression evaluation.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::time::Duration;
 
-use rhai::{Engine, EvalAltResult, Scope};
+use rhai::{AST, Engine, EvalAltResult, Scope};
 
 use crate::model::probe::ProbeResult;
 
@@ -69,6 +71,9 @@ thread_local! {
     static CHECKING: Engine = sandboxed_engine(&SandboxLimits::default());
     /// The engine that evaluates rules' probe expressions, built once per thread.
     static EXPRESSIONS: Engine = sandboxed_engine(&EXPRESSION_LIMITS);
+    /// Rules' probe expressions compiled, by source: each compiles once (when the rule loads,
+    /// on the thread that loads it), however many rules and probe runs evaluate it.
+    static COMPILED: RefCell<HashMap<String, AST>> = RefCell::new(HashMap::new());
 }
 
 /// Compiles a probe script, for load-time checks: `Err((message, line, column))`.
@@ -90,10 +95,19 @@ fn parse_error(error: &rhai::ParseError) -> (String, Option<usize>, Option<usize
 
 /// Compiles a rule's `confirms_when` / `refutes_when` expression.
 pub fn compile_expression(source: &str) -> Result<(), (String, Option<usize>, Option<usize>)> {
-    CHECKING
+    compiled_expression(source).map(|_| ())
+}
+
+/// The compiled form of an expression, from the cache or compiled now (and kept).
+fn compiled_expression(source: &str) -> Result<AST, (String, Option<usize>, Option<usize>)> {
+    if let Some(ast) = COMPILED.with(|c| c.borrow().get(source).cloned()) {
+        return Ok(ast);
+    }
+    let ast = CHECKING
         .with(|engine| engine.compile_expression(source))
-        .map(|_| ())
-        .map_err(|e| parse_error(&e))
+        .map_err(|e| parse_error(&e))?;
+    COMPILED.with(|c| c.borrow_mut().insert(source.to_string(), ast.clone()));
+    Ok(ast)
 }
 
 /// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
@@ -107,8 +121,10 @@ pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> 
     }
     scope.push("status", result.status.as_str().to_string());
     scope.push("summary", result.summary.clone());
+    let ast = compiled_expression(expression)
+        .map_err(|(message, ..)| format!("it does not compile: {message}"))?;
     EXPRESSIONS
-        .with(|engine| engine.eval_expression_with_scope::<bool>(&mut scope, expression))
+        .with(|engine| engine.eval_ast_with_scope::<bool>(&mut scope, &ast))
         .map_err(|e| describe_error(&e, &limits, Duration::ZERO))
 }
 
