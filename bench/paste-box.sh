@@ -15,8 +15,11 @@
 #   WARMUP=1     warm-up rounds
 #   CALLS=20     warm RdpDoctor.diagnose calls per run
 #   OLD_BIN      the binary that builds the JavaScript matcher site
-#                (default /work/base/target/debug/rdp-doctor); when missing, only NEW runs
+#                (no default: build it from a commit before the WebAssembly engine, e.g. acb3d8d);
+#                when neither OLD_BIN nor OLD_SITE is given, only NEW runs
 #   NEW_BIN      the binary that builds the WebAssembly site (default target/debug/rdp-doctor)
+#   OLD_SITE     instead of OLD_BIN, a site the old binary built already (`site build --out`,
+#                with only the embedded knowledge); NEW_SITE the same for the new version
 #   SEED         the paste (default tests/fixtures/pastes/seed-0x904-0x7.txt)
 #   CHROMIUM     the browser (default /usr/bin/chromium, Debian's chromium package)
 #
@@ -34,7 +37,7 @@ warmup=${WARMUP:-1}
 calls=${CALLS:-20}
 for v in "$runs" "$calls"; do [[ $v =~ ^[1-9][0-9]*$ ]] || die "RUNS and CALLS must be positive whole numbers"; done
 [[ $warmup =~ ^[0-9]+$ ]] || die "WARMUP must be a whole number"
-old_bin=${OLD_BIN:-/work/base/target/debug/rdp-doctor}
+old_bin=${OLD_BIN:-}
 new_bin=${NEW_BIN:-$repo/target/debug/rdp-doctor}
 seed=${SEED:-$repo/tests/fixtures/pastes/seed-0x904-0x7.txt}
 chromium=${CHROMIUM:-/usr/bin/chromium}
@@ -46,11 +49,15 @@ command -v node >/dev/null || die "node is missing: install Debian's nodejs pack
   die "tests/browser/node_modules/playwright-core is missing: run (cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci)"
 command -v gzip >/dev/null || die "gzip is missing"
 [ -f "$seed" ] || die "no seed paste at $seed"
-[ -x "$new_bin" ] || die "no rdp-doctor binary at $new_bin: build it or set NEW_BIN"
+old_site=${OLD_SITE:-}
+new_site=${NEW_SITE:-}
+[ -z "$old_site" ] || [ -f "$old_site/index.html" ] || die "OLD_SITE=$old_site has no index.html"
+[ -z "$new_site" ] || [ -f "$new_site/index.html" ] || die "NEW_SITE=$new_site has no index.html"
+[ -n "$new_site" ] || [ -x "$new_bin" ] || die "no rdp-doctor binary at $new_bin: build it or set NEW_BIN"
 with_old=1
-if [ ! -x "$old_bin" ]; then
+if [ -z "$old_site" ] && [ ! -x "$old_bin" ]; then
   with_old=0
-  log "paste-box.sh: no old binary at $old_bin (OLD_BIN): measuring the new version only"
+  log "paste-box.sh: no old version given (OLD_BIN or OLD_SITE, or not executable: ${old_bin:-none}): measuring the new version only"
 fi
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/rdp-doctor-paste-box.XXXXXX")
@@ -65,40 +72,43 @@ build() { # build BIN OUT
 }
 args=(--seed "$seed" --runs "$runs" --warmup "$warmup" --calls "$calls" --chromium "$chromium")
 if [ "$with_old" = 1 ]; then
-  build "$old_bin" "$tmp/old"
-  [ -f "$tmp/old/assets/matcher.js" ] || die "$old_bin did not write assets/matcher.js: is it the old version?"
+  if [ -n "$old_site" ]; then
+    log "using the old site in $old_site"
+    cp -R "$old_site" "$tmp/old"
+  else
+    build "$old_bin" "$tmp/old"
+  fi
+  [ -f "$tmp/old/assets/matcher.js" ] || die "the old site has no assets/matcher.js: is it the old version?"
   args+=(--old "$tmp/old")
 fi
-build "$new_bin" "$tmp/new"
-[ -f "$tmp/new/assets/engine-module.js" ] || die "$new_bin did not write assets/engine-module.js: is it the new version?"
+if [ -n "$new_site" ]; then
+  log "using the new site in $new_site"
+  cp -R "$new_site" "$tmp/new"
+else
+  build "$new_bin" "$tmp/new"
+fi
+# The module's size as it is now, not after the pages ran (a rebuild may replace it meanwhile).
+[ -f "$wasm" ] && cp "$wasm" "$tmp/engine.wasm"
+[ -f "$tmp/new/assets/engine-module.js" ] || die "the new site has no assets/engine-module.js: is it the new version?"
 args+=(--new "$tmp/new")
 
 echo "## Time to first diagnosis ($(date -u +%Y-%m-%d), $(nproc) CPUs, $("$chromium" --version 2>/dev/null | head -n1))"
 echo
-# The browser's profile (a fresh user-data folder) goes to $TMPDIR, removed with $tmp.
-# CPU time of the whole machine (/proc/stat, in clock ticks) and of this script's children
-# (node and the browser), to tell how much other processes took while the pages ran.
-busy() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9 }' /proc/stat; }
-# `times` must run in this shell, not in a $(...) subshell, to count its children.
-children_cpu() {
-  times >"$tmp/times"
-  awk 'NR == 2 { t = 0; for (i = 1; i <= 2; i++) { split($i, p, "m"); t += p[1] * 60 + p[2] } print t }' "$tmp/times"
+# How busy the machine is without the browser: other processes slow the pages down.
+busy_percent() { # busy_percent SECONDS: the CPU time used, in % of one CPU, over SECONDS
+  local a b
+  a=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+  sleep "$1"
+  b=$(awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat)
+  awk -v d="$((b - a))" -v hz="$(getconf CLK_TCK)" -v s="$1" 'BEGIN { printf "%.0f", 100 * d / hz / s }'
 }
-ticks=$(getconf CLK_TCK)
-busy_before=$(busy)
-children_cpu >"$tmp/ours"
-read -r ours_before <"$tmp/ours"
-start=$(date +%s.%N)
+log "measuring the load of other processes for 3 s"
+load_before=$(busy_percent 3)
+# The browser's profile (a fresh user-data folder) goes to $TMPDIR, removed with $tmp.
 TMPDIR="$tmp/browser" node bench/paste-box.mjs "${args[@]}"
-wall=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { print e - s }')
-busy_after=$(busy)
-children_cpu >"$tmp/ours"
-read -r ours_after <"$tmp/ours"
-awk -v b="$((busy_after - busy_before))" -v hz="$ticks" -v o="$ours_after" -v o0="$ours_before" \
-  -v w="$wall" -v n="$(nproc)" 'BEGIN {
-    printf "CPU time while the pages ran (%.1f s on %d CPUs): the browser and node %.1f s, other processes about %.1f s.\n",
-      w, n, o - o0, b / hz - (o - o0)
-  }'
+log "measuring the load of other processes for 3 s"
+load_after=$(busy_percent 3)
+echo "Other processes used ${load_before}% of one CPU (of $(nproc)00%) in the 3 s before the pages ran and ${load_after}% in the 3 s after."
 
 size() { wc -c <"$1" | tr -d ' '; }
 gzsize() { gzip -9 -c "$1" | wc -c | tr -d ' '; }
@@ -129,8 +139,8 @@ if [ "$with_old" = 1 ]; then
   scripts old "$tmp/old" matcher.js matcher-index.js paste.js
 fi
 scripts new "$tmp/new" engine-module.js knowledge.js engine.js paste.js
-if [ -f "$wasm" ]; then
-  row "site/assets/engine.wasm" "$(size "$wasm")" "$(gzsize "$wasm")"
+if [ -f "$tmp/engine.wasm" ]; then
+  row "site/assets/engine.wasm" "$(size "$tmp/engine.wasm")" "$(gzsize "$tmp/engine.wasm")"
 else
   log "paste-box.sh: no $wasm (run wasm/build.sh): its size is not reported"
 fi

@@ -29,7 +29,8 @@ pub struct BundleFile {
     pub relative: String,
     /// True for a file embedded in the binary.
     pub embedded: bool,
-    /// A YAML document as JSON, when JSON reads as the YAML does (faster to load).
+    /// A YAML document as JSON, when JSON reads as the YAML does (faster to load), without
+    /// the texts the paste box never reads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document: Option<Box<RawValue>>,
     /// The text otherwise: probe scripts, and YAML whose JSON would not read the same (JSON
@@ -43,7 +44,7 @@ impl Bundle {
     pub const VERSION: u32 = 1;
 
     /// The catalog, rule and probe files of `layers`: YAML as JSON where JSON reads the same,
-    /// everything else as text.
+    /// without the texts only reports and pages show; everything else as text.
     pub fn from_layers(layers: &[Layer]) -> Bundle {
         let layers = layers
             .iter()
@@ -65,6 +66,7 @@ impl Bundle {
                         };
                         let document = json
                             .filter(|json| reads_as_knowledge(&file.relative, json))
+                            .and_then(|json| slim(&file.relative, &json))
                             .and_then(|json| RawValue::from_string(json).ok());
                         BundleFile {
                             relative: file.relative.clone(),
@@ -108,6 +110,43 @@ impl Bundle {
             })
             .collect()
     }
+}
+
+/// Rule fields that only reports and pages show, never extraction or ranking.
+const RULE_TEXTS: &[&str] = &[
+    "summary",
+    "causes",
+    "steps",
+    "references",
+    "examples",
+    "counter_examples",
+];
+
+/// Catalog entry fields that only `explain` and the pages show.
+const ENTRY_TEXTS: &[&str] = &["note", "references"];
+
+/// The document without the texts the paste box never reads (a third of the size): a rule's
+/// summary, causes, steps, references and examples, a catalog entry's meaning, note and
+/// references. Labels are kept whole.
+fn slim(relative: &str, json: &str) -> Option<String> {
+    if is_labels(relative) {
+        return Some(json.to_string());
+    }
+    let mut value: serde_json::Value = serde_json::from_str(json).ok()?;
+    if relative.starts_with("catalog/") {
+        let entries = value.get_mut("entries").and_then(|e| e.as_array_mut());
+        for entry in entries.into_iter().flatten() {
+            if let Some(entry) = entry.as_object_mut() {
+                ENTRY_TEXTS.iter().for_each(|key| drop(entry.remove(*key)));
+                if entry.contains_key("meaning") {
+                    entry.insert("meaning".into(), serde_json::Value::from(""));
+                }
+            }
+        }
+    } else if let Some(rule) = value.as_object_mut() {
+        RULE_TEXTS.iter().for_each(|key| drop(rule.remove(*key)));
+    }
+    serde_json::to_string(&value).ok()
 }
 
 /// True when `json` reads as the type the loader reads the file at `relative` as.
