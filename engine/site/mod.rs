@@ -15,7 +15,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 
 use crate::catalog::{
-    Bundle, CatalogEntry, Category, CodeRef, Family, Knowledge, Layer, Reference,
+    Bundle, CatalogEntry, Category, CodeRef, Family, Knowledge, Layer, Problem, ProblemKind,
+    Reference,
 };
 use crate::extract::Extraction;
 use crate::matcher::Candidate;
@@ -91,19 +92,6 @@ pub struct SiteFile {
     pub path: String,
     /// The bytes to write.
     pub content: String,
-}
-
-/// Why a page could not be rendered.
-#[derive(Debug, thiserror::Error)]
-pub enum SiteError {
-    /// A template is missing or failed.
-    #[error("{path}: {message}")]
-    Template {
-        /// The page being rendered.
-        path: String,
-        /// The template error, with its own file and line.
-        message: String,
-    },
 }
 
 /// The site of one knowledge base, ready to render page by page (from several threads).
@@ -241,7 +229,7 @@ impl<'k> Site<'k> {
     }
 
     /// Renders one page.
-    pub fn render(&self, page: Page) -> Result<SiteFile, SiteError> {
+    pub fn render(&self, page: Page) -> Result<SiteFile, Box<Problem>> {
         let path = self.path(page);
         let content = match page {
             Page::Asset(name) => crate::catalog::embedded_site_file(&format!("assets/{name}"))
@@ -282,7 +270,7 @@ impl<'k> Site<'k> {
         Ok(SiteFile { path, content })
     }
 
-    fn render_html(&self, page: Page, path: &str) -> Result<String, SiteError> {
+    fn render_html(&self, page: Page, path: &str) -> Result<String, Box<Problem>> {
         let depth = path.matches('/').count();
         // The 404 page is served at any depth: its links must not be relative.
         let root = if page == Page::NotFound {
@@ -354,16 +342,36 @@ impl<'k> Site<'k> {
         name: &str,
         path: &str,
         vars: minijinja::Value,
-    ) -> Result<String, SiteError> {
-        let error = |e: minijinja::Error| SiteError::Template {
-            path: path.to_string(),
-            message: describe_template_error(&e),
-        };
+    ) -> Result<String, Box<Problem>> {
+        let error = |e: minijinja::Error| Box::new(self.template_problem(&e, name, path));
         self.env
             .get_template(name)
             .map_err(error)?
             .render(vars)
             .map_err(error)
+    }
+
+    /// A template error as a knowledge problem, at the template's own file and line (the
+    /// template where it happened, which may be one that `name` includes).
+    fn template_problem(&self, error: &minijinja::Error, name: &str, page: &str) -> Problem {
+        let template = error.name().unwrap_or(name);
+        let origin = self
+            .knowledge
+            .templates
+            .get(template)
+            .map(|t| t.origin.clone());
+        let detail = error.detail().map(|d| format!(": {d}")).unwrap_or_default();
+        Problem {
+            kind: ProblemKind::Template,
+            file: origin
+                .as_ref()
+                .map_or_else(|| format!("site/{template}"), ToString::to_string),
+            line: error.line(),
+            column: None,
+            message: format!("{}{detail} (rendering {page})", error.kind()),
+            hint: None,
+            origin,
+        }
     }
 
     /// The absolute URL of a path when a base URL is known, else the path itself.
@@ -763,17 +771,6 @@ fn markdown_to_html(markdown: &str) -> String {
     let mut out = String::new();
     html::push_html(&mut out, parser);
     out
-}
-
-/// A template error with the template's path under `site/` and its line.
-fn describe_template_error(error: &minijinja::Error) -> String {
-    match (error.name(), error.line()) {
-        (Some(name), Some(line)) => match error.detail() {
-            Some(detail) => format!("site/{name}:{line}: {}: {detail}", error.kind()),
-            None => format!("site/{name}:{line}: {}", error.kind()),
-        },
-        _ => error.to_string(),
-    }
 }
 
 /// Writes `site` into `out`, rendering on every core. Returns the files written and bytes.
