@@ -17,6 +17,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { CHROMIUM_ARGS } from "../tests/browser/chromium.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const require = createRequire(path.join(REPO, "tests/browser/package.json"));
@@ -154,16 +155,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: o.chromium,
     headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--no-first-run",
-      "--disable-quic",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
   });
   log(`Chromium ${browser.version()}, ${o.runs} run(s) per version after ${o.warmup} warm-up round(s)`);
   try {

@@ -55,19 +55,23 @@ impl Bundle {
                     .filter(|f| is_yaml(&f.relative) || is_probe(&f.relative))
                     .filter(|f| !is_template(&f.relative))
                     .map(|file| {
-                        let json = match &file.precompiled {
-                            Some(json) => Some(json.to_string()),
+                        // One parse per file: to a JSON value, checked and slimmed in place.
+                        let value = match &file.precompiled {
+                            Some(json) => serde_json::from_str(json).ok(),
                             None if is_yaml(&file.relative) => {
                                 serde_yaml::from_str::<serde_yaml::Value>(&file.text)
                                     .ok()
-                                    .and_then(|value| serde_json::to_string(&value).ok())
+                                    .and_then(|value| serde_json::to_value(value).ok())
                             }
                             None => None,
                         };
-                        let document = json
-                            .filter(|json| reads_as_knowledge(&file.relative, json))
-                            .and_then(|json| slim(&file.relative, &json))
-                            .and_then(|json| RawValue::from_string(json).ok());
+                        let document = value
+                            .filter(|value| reads_as_knowledge(&file.relative, value))
+                            .map(|mut value| {
+                                slim(&file.relative, &mut value);
+                                value
+                            })
+                            .and_then(|value| serde_json::value::to_raw_value(&value).ok());
                         BundleFile {
                             relative: file.relative.clone(),
                             embedded: matches!(file.origin, Origin::Embedded(_)),
@@ -125,37 +129,38 @@ const RULE_TEXTS: &[&str] = &[
 /// Catalog entry fields that only `explain` and the pages show.
 const ENTRY_TEXTS: &[&str] = &["note", "references"];
 
-/// The document without the texts the paste box never reads (a third of the size): a rule's
+/// Removes from a document the texts the paste box never reads (most of its size): a rule's
 /// summary, causes, steps, references and examples, a catalog entry's meaning, note and
 /// references. Labels are kept whole.
-fn slim(relative: &str, json: &str) -> Option<String> {
+fn slim(relative: &str, value: &mut serde_json::Value) {
     if is_labels(relative) {
-        return Some(json.to_string());
+        return;
     }
-    let mut value: serde_json::Value = serde_json::from_str(json).ok()?;
     if relative.starts_with("catalog/") {
         let entries = value.get_mut("entries").and_then(|e| e.as_array_mut());
-        for entry in entries.into_iter().flatten() {
-            if let Some(entry) = entry.as_object_mut() {
-                ENTRY_TEXTS.iter().for_each(|key| drop(entry.remove(*key)));
-                if entry.contains_key("meaning") {
-                    entry.insert("meaning".into(), serde_json::Value::from(""));
-                }
+        for entry in entries
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.as_object_mut())
+        {
+            ENTRY_TEXTS.iter().for_each(|key| drop(entry.remove(*key)));
+            if let Some(meaning) = entry.get_mut("meaning") {
+                *meaning = serde_json::Value::from("");
             }
         }
     } else if let Some(rule) = value.as_object_mut() {
         RULE_TEXTS.iter().for_each(|key| drop(rule.remove(*key)));
     }
-    serde_json::to_string(&value).ok()
 }
 
-/// True when `json` reads as the type the loader reads the file at `relative` as.
-fn reads_as_knowledge(relative: &str, json: &str) -> bool {
+/// True when `value` reads as the type the loader reads the file at `relative` as.
+fn reads_as_knowledge(relative: &str, value: &serde_json::Value) -> bool {
+    use serde::Deserialize as _;
     if is_labels(relative) {
-        serde_json::from_str::<labels::LabelsFile>(json).is_ok()
+        labels::LabelsFile::deserialize(value).is_ok()
     } else if relative.starts_with("catalog/") {
-        serde_json::from_str::<codes::CatalogFile>(json).is_ok()
+        codes::CatalogFile::deserialize(value).is_ok()
     } else {
-        serde_json::from_str::<rules::RuleFile>(json).is_ok()
+        rules::RuleFile::deserialize(value).is_ok()
     }
 }

@@ -53,23 +53,28 @@ function fromReport(report) {
   };
 }
 
+/**
+ * The command line's JSON report of `text` (given on standard input), with `extra` arguments
+ * before the command (`--rules DIR`). Exit code 1, nothing matched, still prints a report.
+ */
+export function cliReport(binary, text, extra = []) {
+  let stdout;
+  try {
+    stdout = execFileSync(binary, [...extra, "diagnose", "--format", "json", "-"], {
+      input: text,
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+  } catch (error) {
+    if (error.status !== 1) throw error;
+    stdout = error.stdout;
+  }
+  return JSON.parse(stdout);
+}
+
 /** The command line's reading of every text, `[{ what, text, cli }]`. */
 export function cliReadings(binary, texts) {
-  return texts.map(({ what, text }) => {
-    let stdout;
-    try {
-      stdout = execFileSync(binary, ["diagnose", "--format", "json", "-"], {
-        input: text,
-        encoding: "utf8",
-        maxBuffer: 64 * 1024 * 1024,
-      });
-    } catch (error) {
-      // Exit code 1: nothing matched; the report is still printed.
-      if (error.status !== 1) throw error;
-      stdout = error.stdout;
-    }
-    return { what, text, cli: fromReport(JSON.parse(stdout)) };
-  });
+  return texts.map(({ what, text }) => ({ what, text, cli: fromReport(cliReport(binary, text)) }));
 }
 
 /**

@@ -15,7 +15,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
-import { agreementTexts, cliReadings, compare, hostileInputs } from "./agreement.mjs";
+import { agreementTexts, cliReadings, cliReport, compare, hostileInputs } from "./agreement.mjs";
+import { CHROMIUM_ARGS } from "./chromium.mjs";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const fromRepo = (p) => path.resolve(REPO, p);
@@ -40,18 +41,7 @@ function pageUrl(site, relative, suffix = "") {
 
 /** Runs the command-line diagnosis of `text` and returns its JSON report. */
 function cliDiagnose(text, extra = []) {
-  let stdout;
-  try {
-    stdout = execFileSync(RDP_DOCTOR, [...extra, "diagnose", "--format", "json", text], {
-      encoding: "utf8",
-      env: { ...process.env, NO_COLOR: "1" },
-    });
-  } catch (error) {
-    // Exit code 1 means nothing matched; the report is still printed.
-    if (error.status !== 1) throw error;
-    stdout = error.stdout;
-  }
-  return JSON.parse(stdout);
+  return cliReport(RDP_DOCTOR, text, extra);
 }
 
 let context;
@@ -69,16 +59,7 @@ before(async () => {
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--no-first-run",
-      "--disable-quic",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
+    args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 900 },
     locale: "en-US",
     timezoneId: "UTC",

@@ -33,7 +33,7 @@ fn layer_of(module: &str) -> Option<usize> {
 fn module_of(relative: &Path) -> Option<String> {
     let first = relative.components().next()?.as_os_str().to_str()?;
     let name = first.strip_suffix(".rs").unwrap_or(first);
-    (!matches!(name, "lib" | "main" | "wasm")).then(|| name.to_string())
+    (!matches!(name, "lib" | "main")).then(|| name.to_string())
 }
 
 /// Every top-level module a source text names with `crate::`, also inside `use crate::{a, b}`.
@@ -186,6 +186,41 @@ fn modules_import_only_lower_layers() {
         wrong.is_empty(),
         "imports against the layers (a module may use only lower layers):\n{}",
         wrong.join("\n")
+    );
+}
+
+/// The modules built without features are the WebAssembly module's sources: wasm/build.sh
+/// hashes exactly those, so a change to any of them is noticed (tests/run compares the hash).
+#[test]
+fn the_webassembly_hash_covers_every_module_built_without_features() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lib = fs::read_to_string(root.join("engine/lib.rs")).expect("engine/lib.rs");
+    let mut gated = false;
+    let mut ungated = Vec::new();
+    for line in lib.lines().map(str::trim) {
+        if line.starts_with("#[cfg(feature") {
+            gated = true;
+        } else if let Some(name) = line
+            .strip_prefix("pub mod ")
+            .and_then(|l| l.strip_suffix(';'))
+        {
+            if !gated {
+                ungated.push(name.to_string());
+            }
+            gated = false;
+        }
+    }
+    assert!(ungated.len() >= 5, "modules without features: {ungated:?}");
+    let script = fs::read_to_string(root.join("wasm/build.sh")).expect("wasm/build.sh");
+    let listed = |name: &str| {
+        [format!("engine/{name}.rs"), format!("engine/{name}")]
+            .iter()
+            .any(|path| script.split_whitespace().any(|word| word == path))
+    };
+    let missing: Vec<&String> = ungated.iter().filter(|m| !listed(m)).collect();
+    assert!(
+        missing.is_empty(),
+        "wasm/build.sh does not hash these modules of the engine: {missing:?}"
     );
 }
 
