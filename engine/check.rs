@@ -125,13 +125,7 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
             Problem::new(ProblemKind::Example, file, position, message).with_hint(Some(hint)),
         );
     }
-    problems.sort_by(|a, b| {
-        (a.file.as_str(), a.line.unwrap_or(0), a.column.unwrap_or(0)).cmp(&(
-            b.file.as_str(),
-            b.line.unwrap_or(0),
-            b.column.unwrap_or(0),
-        ))
-    });
+    problems.sort_by_cached_key(|p| (p.file(), p.line.unwrap_or(0), p.column.unwrap_or(0)));
     problems
 }
 

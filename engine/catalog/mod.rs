@@ -66,8 +66,9 @@ pub enum ProblemKind {
 pub struct Problem {
     /// What kind of problem.
     pub kind: ProblemKind,
-    /// The file, as the user knows it (`embedded rules/x.yaml` or a path).
-    pub file: String,
+    /// The file it is in (shown as `embedded rules/x.yaml` or as the path, JSON `file`).
+    #[serde(rename = "file", serialize_with = "serialize_display")]
+    pub origin: Origin,
     /// 1-based line, when known.
     pub line: Option<usize>,
     /// 1-based column, when known.
@@ -76,9 +77,13 @@ pub struct Problem {
     pub message: String,
     /// How to fix it, when there is an obvious way.
     pub hint: Option<String>,
-    /// Where the file came from, when the problem is in one.
-    #[serde(skip)]
-    pub origin: Option<Origin>,
+}
+
+fn serialize_display<S: serde::Serializer>(
+    value: &impl fmt::Display,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_str(value)
 }
 
 impl Problem {
@@ -90,12 +95,11 @@ impl Problem {
     ) -> Problem {
         Problem {
             kind,
-            file: file.origin.to_string(),
+            origin: file.origin.clone(),
             line: position.map(|p| p.line),
             column: position.map(|p| p.column),
             message: message.into(),
             hint: None,
-            origin: Some(file.origin.clone()),
         }
     }
 
@@ -103,12 +107,11 @@ impl Problem {
     fn unreadable(path: &Path, message: impl Into<String>, hint: Option<&str>) -> Problem {
         Problem {
             kind: ProblemKind::Read,
-            file: path.display().to_string(),
+            origin: Origin::File(path.to_path_buf()),
             line: None,
             column: None,
             message: message.into(),
             hint: hint.map(str::to_string),
-            origin: Some(Origin::File(path.to_path_buf())),
         }
     }
 
@@ -117,9 +120,14 @@ impl Problem {
         source.lines().nth(self.line?.checked_sub(1)?)
     }
 
+    /// The file, as the user knows it (`embedded rules/x.yaml` or a path).
+    pub fn file(&self) -> String {
+        self.origin.to_string()
+    }
+
     /// True for a problem in the knowledge embedded in the binary.
     pub fn is_embedded(&self) -> bool {
-        matches!(self.origin, Some(Origin::Embedded(_)))
+        matches!(self.origin, Origin::Embedded(_))
     }
 
     pub(crate) fn with_hint(mut self, hint: Option<String>) -> Problem {
@@ -156,10 +164,10 @@ impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (self.line, self.column) {
             (Some(line), Some(column)) => {
-                write!(f, "{}:{line}:{column}: {}", self.file, self.message)
+                write!(f, "{}:{line}:{column}: {}", self.origin, self.message)
             }
-            (Some(line), None) => write!(f, "{}:{line}: {}", self.file, self.message),
-            _ => write!(f, "{}: {}", self.file, self.message),
+            (Some(line), None) => write!(f, "{}:{line}: {}", self.origin, self.message),
+            _ => write!(f, "{}: {}", self.origin, self.message),
         }
     }
 }
@@ -655,12 +663,11 @@ impl Knowledge {
             ),
             None => Problem {
                 kind: ProblemKind::Reference,
-                file: origin.to_string(),
+                origin: origin.clone(),
                 line: None,
                 column: None,
                 message,
                 hint: None,
-                origin: Some(origin.clone()),
             },
         };
         let probe_names: Vec<&str> = self

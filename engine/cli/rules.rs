@@ -26,7 +26,7 @@ pub(super) struct CheckReport<'a> {
 #[derive(Debug, Serialize)]
 pub(super) struct CheckProblem<'a> {
     kind: crate::catalog::ProblemKind,
-    file: &'a str,
+    file: String,
     line: Option<usize>,
     column: Option<usize>,
     message: &'a str,
@@ -41,10 +41,8 @@ pub(super) fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
     let problems = crate::check::check(&knowledge, layers);
     let files: usize = layers.iter().map(|l| l.files.len()).sum();
     // The text of a problem's file, for the excerpt.
-    let source = |p: &Problem| {
-        let origin = p.origin.as_ref()?;
-        crate::catalog::source_file(layers, origin).map(|f| f.text.as_str())
-    };
+    let source =
+        |p: &Problem| crate::catalog::source_file(layers, &p.origin).map(|f| f.text.as_str());
     let out = match format {
         ListFormat::Json => {
             let report = CheckReport {
@@ -57,7 +55,7 @@ pub(super) fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
                     .iter()
                     .map(|p| CheckProblem {
                         kind: p.kind,
-                        file: &p.file,
+                        file: p.file(),
                         line: p.line,
                         column: p.column,
                         message: &p.message,

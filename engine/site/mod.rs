@@ -15,8 +15,8 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
 
 use crate::catalog::{
-    Bundle, CatalogEntry, Category, CodeRef, Family, Knowledge, Layer, Problem, ProblemKind,
-    Reference,
+    Bundle, CatalogEntry, Category, CodeRef, Family, Knowledge, Layer, Origin, Problem,
+    ProblemKind, Reference,
 };
 use crate::extract::Extraction;
 use crate::matcher::Candidate;
@@ -355,22 +355,23 @@ impl<'k> Site<'k> {
     /// template where it happened, which may be one that `name` includes).
     fn template_problem(&self, error: &minijinja::Error, name: &str, page: &str) -> Problem {
         let template = error.name().unwrap_or(name);
-        let origin = self
-            .knowledge
-            .templates
+        let templates = &self.knowledge.templates;
+        // A template that does not exist is named by the page's template, which asked for it.
+        let origin = templates
             .get(template)
-            .map(|t| t.origin.clone());
+            .or_else(|| templates.get(name))
+            .map_or_else(
+                || Origin::Embedded(format!("site/{name}")),
+                |t| t.origin.clone(),
+            );
         let detail = error.detail().map(|d| format!(": {d}")).unwrap_or_default();
         Problem {
             kind: ProblemKind::Template,
-            file: origin
-                .as_ref()
-                .map_or_else(|| format!("site/{template}"), ToString::to_string),
+            origin,
             line: error.line(),
             column: None,
             message: format!("{}{detail} (rendering {page})", error.kind()),
             hint: None,
-            origin,
         }
     }
 
