@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 #[path = "engine/literals.rs"]
 #[allow(dead_code)]
 mod literals;
+#[path = "engine/rule_regex.rs"]
+#[allow(dead_code)]
+mod rule_regex;
 
 const FOLDERS: &[&str] = &["catalog", "rules", "probes", "site"];
 
@@ -31,6 +34,7 @@ fn main() {
         collect(&root.join(folder), &mut files);
     }
     files.sort();
+    let mut regexes: Vec<String> = Vec::new();
     let mut table = String::from("/// Embedded files: (path, text, JSON form of a YAML file).\n");
     table.push_str("pub static EMBEDDED_FILES: &[(&str, &str, Option<&str>)] = &[\n");
     for (n, path) in files.iter().enumerate() {
@@ -40,11 +44,18 @@ fn main() {
             .to_string_lossy()
             .replace('\\', "/");
         let is_yaml = relative.ends_with(".yaml") || relative.ends_with(".yml");
-        let json = is_yaml.then(|| to_json(path)).flatten().map(|json| {
-            let json_path = out.join(format!("embedded-{n}.json"));
-            std::fs::write(&json_path, json).expect("OUT_DIR is writable");
-            json_path
-        });
+        // Each YAML file is parsed once: its JSON form and its signature regexes come from it.
+        let value = is_yaml.then(|| parse_yaml(path)).flatten();
+        if let Some(value) = &value {
+            signature_regexes(value, &mut regexes);
+        }
+        let json = value
+            .and_then(|v| serde_json::to_string(&v).ok())
+            .map(|json| {
+                let json_path = out.join(format!("embedded-{n}.json"));
+                std::fs::write(&json_path, json).expect("OUT_DIR is writable");
+                json_path
+            });
         let _ = writeln!(
             table,
             "    ({relative:?}, include_str!({:?}), {}),",
@@ -56,35 +67,30 @@ fn main() {
         );
     }
     table.push_str("];\n");
-    table.push_str(&regex_words_table(&files));
+    table.push_str(&regex_words_table(regexes));
     std::fs::write(out.join("embedded.rs"), table).expect("OUT_DIR is writable");
 }
 
-/// For every signature regex of the embedded rules, the words one of which each match
-/// contains (see engine/literals.rs), so the binary need not parse the regexes to know them.
-fn regex_words_table(files: &[PathBuf]) -> String {
-    let mut sources = Vec::new();
-    for path in files {
-        let Some(value) = std::fs::read_to_string(path)
-            .ok()
-            .and_then(|text| serde_yaml::from_str::<serde_yaml::Value>(&text).ok())
-        else {
-            continue;
-        };
-        let signatures = value.get("signatures").and_then(|s| s.as_sequence());
-        for signature in signatures.into_iter().flatten() {
-            if let Some(regex) = signature.get("regex").and_then(|r| r.as_str()) {
-                if !sources.iter().any(|s: &String| s == regex) {
-                    sources.push(regex.to_string());
-                }
+/// Adds the signature regexes of a rule document to `regexes`, each once.
+fn signature_regexes(document: &serde_yaml::Value, regexes: &mut Vec<String>) {
+    let signatures = document.get("signatures").and_then(|s| s.as_sequence());
+    for signature in signatures.into_iter().flatten() {
+        if let Some(regex) = signature.get("regex").and_then(|r| r.as_str()) {
+            if !regexes.iter().any(|s| s == regex) {
+                regexes.push(regex.to_string());
             }
         }
     }
+}
+
+/// For every signature regex of the embedded rules, the words one of which each match
+/// contains (see engine/rule_regex.rs), so the binary need not parse the regexes to know them.
+fn regex_words_table(regexes: Vec<String>) -> String {
     let mut table =
         String::from("/// Required words of embedded signature regexes: (regex, words).\n");
     table.push_str("pub static REGEX_WORDS: &[(&str, Option<&[&str]>)] = &[\n");
-    for source in sources {
-        let words = match literals::required_words(&source) {
+    for source in regexes {
+        let words = match rule_regex::required_words(&source) {
             Some(words) => format!("Some(&{words:?})"),
             None => "None".to_string(),
         };
@@ -114,10 +120,9 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     }
 }
 
-/// The JSON form of a YAML file, or `None` when it does not parse (the loader then reports
-/// the YAML error with its position).
-fn to_json(path: &Path) -> Option<String> {
+/// A YAML file's value, or `None` when it does not parse (the loader then reports the YAML
+/// error with its position, from the text).
+fn parse_yaml(path: &Path) -> Option<serde_yaml::Value> {
     let text = std::fs::read_to_string(path).ok()?;
-    let value: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
-    serde_json::to_string(&value).ok()
+    serde_yaml::from_str(&text).ok()
 }

@@ -2,8 +2,11 @@
 //! compile, reference URLs that are not http(s), templates that do not parse or use unknown
 //! variables, and examples that do not rank their rule.
 
-use crate::catalog::{Knowledge, Layer, Problem, ProblemKind, SourceFile, source_file, suggest};
+use crate::catalog::{
+    Knowledge, Layer, Parsed, Problem, ProblemKind, Reference, SourceFile, source_file, suggest,
+};
 use crate::matcher::{EXAMPLE_TOP, check_examples};
+use crate::model::rules::RuleFile;
 use crate::yaml::LazyIndex;
 use crate::yaml::Position;
 
@@ -12,78 +15,25 @@ pub const TEMPLATE_VARIABLES: &[&str] = &[
     "host", "port", "hosts", "code", "extended", "codes", "probes",
 ];
 
-/// Every problem of the loaded knowledge: the load problems and these checks, sorted by file
-/// and line. Regexes and templates are checked in every rule file, also in files that failed
-/// to load for another reason.
-pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
-    let mut problems = knowledge.problems.clone();
+/// Loads `layers` and returns the knowledge with every problem: the load problems and these
+/// checks, sorted by file and line. Regexes, templates and reference URLs are checked in every
+/// rule and catalog file that parses, also in files that failed to load for another reason.
+pub fn check(layers: &[Layer]) -> (Knowledge, Vec<Problem>) {
     let env = minijinja::Environment::new();
-    for file in layers.iter().flat_map(|l| &l.files) {
-        if !file.relative.starts_with("rules/") || file.relative.ends_with(".rhai") {
-            continue;
-        }
-        let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {
-            continue;
-        };
-        let index = LazyIndex::new(&file.text);
-        let at = |path: &str| index.locate(path);
-        let signatures = document.get("signatures").and_then(|v| v.as_sequence());
-        for (i, signature) in signatures.into_iter().flatten().enumerate() {
-            let Some(regex) = signature.get("regex").and_then(|v| v.as_str()) else {
-                continue;
-            };
-            // A regex that does not parse is already reported by the load; one that parses
-            // but does not compile (too large) is reported here.
-            if crate::model::rules::parse_signature_regex(regex).is_err() {
-                continue;
-            }
-            if let Err(reason) = crate::model::rules::compile_signature_regex(regex) {
-                let path = format!("signatures[{i}].regex");
-                problems.push(Problem::new(
-                    ProblemKind::Regex,
-                    file,
-                    at(&path),
-                    format!("regex does not compile: {reason}"),
-                ));
-                continue;
+    let mut found = Vec::new();
+    let mut inspect = |file: &SourceFile, parsed: Parsed<'_>, index: &LazyIndex<'_>| match parsed {
+        Parsed::Rule(rule) => check_rule_file(&env, file, rule, index, &mut found),
+        Parsed::Catalog(catalog) => {
+            for (i, entry) in catalog.entries.iter().enumerate() {
+                let path = format!("entries[{i}].references");
+                check_urls(file, &entry.references, &path, index, &mut found);
             }
         }
-        for (path, text) in templates(&document) {
-            check_template(&env, file, at(&path), &path, &text, &mut problems);
-        }
-    }
-    for file in layers.iter().flat_map(|l| &l.files) {
-        let knowledge_yaml = (file.relative.starts_with("rules/")
-            || file.relative.starts_with("catalog/"))
-            && (file.relative.ends_with(".yaml") || file.relative.ends_with(".yml"));
-        if !knowledge_yaml {
-            continue;
-        }
-        let Ok(document) = serde_yaml::from_str::<serde_yaml::Value>(&file.text) else {
-            continue;
-        };
-        let index = LazyIndex::new(&file.text);
-        let mut urls = Vec::new();
-        reference_urls(&document, String::new(), false, &mut urls);
-        for (path, url) in urls
-            .into_iter()
-            .filter(|(_, url)| !crate::model::is_web_url(url))
-        {
-            problems.push(
-                Problem::new(
-                    ProblemKind::Value,
-                    file,
-                    index.locate(&path),
-                    format!("reference URL `{url}` is not an http(s) URL"),
-                )
-                .with_hint(Some(
-                    "pages link only to http:// and https:// addresses; this one is shown as text"
-                        .into(),
-                )),
-            );
-        }
-    }
-    for outcome in check_examples(knowledge).iter().filter(|o| !o.passed) {
+    };
+    let knowledge = Knowledge::load_inspected(layers, &mut inspect);
+    let mut problems = knowledge.problems.clone();
+    problems.append(&mut found);
+    for outcome in check_examples(&knowledge).iter().filter(|o| !o.passed) {
         let Some(rule) = knowledge.rule(&outcome.rule) else {
             continue;
         };
@@ -126,70 +76,82 @@ pub fn check(knowledge: &Knowledge, layers: &[Layer]) -> Vec<Problem> {
         );
     }
     problems.sort_by_cached_key(|p| (p.file(), p.line.unwrap_or(0), p.column.unwrap_or(0)));
-    problems
+    (knowledge, problems)
 }
 
-/// Every `url` of a `references` list in a document, with its key path.
-fn reference_urls(
-    value: &serde_yaml::Value,
-    path: String,
-    in_references: bool,
-    out: &mut Vec<(String, String)>,
+/// The regexes, templates and reference URLs of one rule file.
+fn check_rule_file(
+    env: &minijinja::Environment<'_>,
+    file: &SourceFile,
+    rule: &RuleFile,
+    index: &LazyIndex<'_>,
+    problems: &mut Vec<Problem>,
 ) {
-    match value {
-        serde_yaml::Value::Mapping(map) => {
-            for (key, child) in map {
-                let Some(key) = key.as_str() else { continue };
-                let child_path = if path.is_empty() {
-                    key.to_string()
-                } else {
-                    format!("{path}.{key}")
-                };
-                if in_references && key == "url" {
-                    if let Some(url) = child.as_str() {
-                        out.push((child_path, url.to_string()));
-                    }
-                    continue;
-                }
-                reference_urls(child, child_path, key == "references", out);
-            }
+    for (i, signature) in rule.signatures.iter().enumerate() {
+        let Some(regex) = &signature.regex else {
+            continue;
+        };
+        // A regex that does not parse is already reported by the load; one that parses
+        // but does not compile (too large) is reported here.
+        if crate::rule_regex::parse(regex).is_err() {
+            continue;
         }
-        serde_yaml::Value::Sequence(items) => {
-            for (i, item) in items.iter().enumerate() {
-                reference_urls(item, format!("{path}[{i}]"), in_references, out);
-            }
+        if let Err(reason) = crate::model::rules::compile_signature_regex(regex) {
+            problems.push(Problem::new(
+                ProblemKind::Regex,
+                file,
+                index.locate(&format!("signatures[{i}].regex")),
+                format!("regex does not compile: {reason}"),
+            ));
         }
-        _ => {}
+    }
+    for (path, text) in templates(rule) {
+        check_template(env, file, index.locate(&path), &path, text, problems);
+    }
+    check_urls(file, &rule.references, "references", index, problems);
+}
+
+/// Reports each reference URL that is not an http(s) address.
+fn check_urls(
+    file: &SourceFile,
+    references: &[Reference],
+    path: &str,
+    index: &LazyIndex<'_>,
+    problems: &mut Vec<Problem>,
+) {
+    for (j, reference) in references.iter().enumerate() {
+        if reference.is_web() {
+            continue;
+        }
+        problems.push(
+            Problem::new(
+                ProblemKind::Value,
+                file,
+                index.locate(&format!("{path}[{j}].url")),
+                format!("reference URL `{}` is not an http(s) URL", reference.url),
+            )
+            .with_hint(Some(
+                "pages link only to http:// and https:// addresses; this one is shown as text"
+                    .into(),
+            )),
+        );
     }
 }
 
-/// Every template text of a rule document with its key path.
-fn templates(document: &serde_yaml::Value) -> Vec<(String, String)> {
-    let text = |v: Option<&serde_yaml::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
-    let mut all = Vec::new();
-    for key in ["title", "summary"] {
-        if let Some(t) = text(document.get(key)) {
-            all.push((key.to_string(), t));
-        }
+/// Every template text of a rule with its key path.
+fn templates(rule: &RuleFile) -> Vec<(String, &str)> {
+    let mut all = vec![
+        ("title".to_string(), rule.title.as_str()),
+        ("summary".to_string(), rule.summary.as_str()),
+    ];
+    for (i, cause) in rule.causes.iter().enumerate() {
+        all.push((format!("causes[{i}]"), cause.as_str()));
     }
-    let causes = document.get("causes").and_then(|v| v.as_sequence());
-    for (i, cause) in causes.into_iter().flatten().enumerate() {
-        if let Some(t) = text(Some(cause)) {
-            all.push((format!("causes[{i}]"), t));
-        }
-    }
-    let steps = document.get("steps").and_then(|v| v.as_sequence());
-    for (i, step) in steps.into_iter().flatten().enumerate() {
-        for key in ["title", "body"] {
-            if let Some(t) = text(step.get(key)) {
-                all.push((format!("steps[{i}].{key}"), t));
-            }
-        }
-        let commands = step.get("commands").and_then(|v| v.as_mapping());
-        for (kind, command) in commands.into_iter().flatten() {
-            if let (Some(kind), Some(t)) = (kind.as_str(), text(Some(command))) {
-                all.push((format!("steps[{i}].commands.{kind}"), t));
-            }
+    for (i, step) in rule.steps.iter().enumerate() {
+        all.push((format!("steps[{i}].title"), step.title.as_str()));
+        all.push((format!("steps[{i}].body"), step.body.as_str()));
+        for (kind, command) in &step.commands {
+            all.push((format!("steps[{i}].commands.{kind}"), command.as_str()));
         }
     }
     all

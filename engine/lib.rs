@@ -25,6 +25,7 @@ pub mod model;
 pub mod probe;
 #[cfg(feature = "cli")]
 pub mod render;
+pub mod rule_regex;
 #[cfg(feature = "probe")]
 pub mod sandbox;
 pub mod search;

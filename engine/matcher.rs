@@ -402,18 +402,6 @@ pub fn text_to_ere(text: &str) -> String {
         .join("[[:space:]]+")
 }
 
-/// A signature regex as a GNU `grep -E` pattern, or `None` when it uses syntax ERE lacks.
-pub fn regex_to_ere(source: &str) -> Option<String> {
-    let body = source.strip_prefix("(?i)").unwrap_or(source);
-    let converted = body
-        .replace("(?:", "(")
-        .replace("\\d", "[0-9]")
-        .replace("*?", "*")
-        .replace("+?", "+")
-        .replace("}?", "}");
-    (!converted.contains("(?")).then_some(converted)
-}
-
 /// A code as a `grep -E -i` pattern matching its padded hex spellings.
 pub fn code_to_ere(code: crate::catalog::Code) -> String {
     format!("0x0*{:x}\\b", code.0)

@@ -35,7 +35,7 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
 }
 
-/// What kind of problem a knowledge file has.
+/// What kind of problem a file rdp-doctor reads has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
@@ -57,9 +57,11 @@ pub enum ProblemKind {
     Script,
     /// An example does not rank its rule, or a counter-example matches it.
     Example,
+    /// A JSON file (a probe recording) does not parse, does not fit, or has another version.
+    Json,
 }
 
-/// A problem in a knowledge file: its kind, where (the file's origin and a line and column),
+/// A problem in a file rdp-doctor reads (a knowledge file, a probe recording): its kind, where (the file's origin and a line and column),
 /// what and how to fix it. The excerpt of the file is added only where it is printed
 /// ([`Problem::render`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -103,8 +105,30 @@ impl Problem {
         }
     }
 
+    /// A problem in the file at `path`, at a line and column when known.
+    #[cfg(feature = "probe")]
+    pub(crate) fn in_file(
+        kind: ProblemKind,
+        path: &Path,
+        position: Option<Position>,
+        message: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            kind,
+            origin: Origin::File(path.to_path_buf()),
+            line: position.map(|p| p.line),
+            column: position.map(|p| p.column),
+            message: message.into(),
+            hint: None,
+        }
+    }
+
     /// A problem with a file or folder as a whole, which cannot be read.
-    fn unreadable(path: &Path, message: impl Into<String>, hint: Option<&str>) -> Problem {
+    pub(crate) fn unreadable(
+        path: &Path,
+        message: impl Into<String>,
+        hint: Option<&str>,
+    ) -> Problem {
         Problem {
             kind: ProblemKind::Read,
             origin: Origin::File(path.to_path_buf()),
@@ -262,7 +286,7 @@ pub fn embedded_site_file(relative: &str) -> Option<&'static str> {
 fn embedded_required_words(source: &str) -> Option<Vec<String>> {
     match embedded::REGEX_WORDS.iter().find(|(s, _)| *s == source) {
         Some((_, words)) => words.map(|w| w.iter().map(|s| s.to_string()).collect()),
-        None => crate::literals::required_words(source),
+        None => crate::rule_regex::required_words(source),
     }
 }
 
@@ -387,6 +411,13 @@ impl Knowledge {
 
     /// Loads `layers`, lowest precedence first.
     pub fn load(layers: &[Layer]) -> Knowledge {
+        Knowledge::load_inspected(layers, &mut |_, _, _| {})
+    }
+
+    /// Loads `layers` and hands every rule and catalog file, as parsed, to `inspect`: the
+    /// checks of `rules check` read the same typed values and positions as the load, so each
+    /// file is parsed once, and files that fail validation for another reason are still seen.
+    pub(crate) fn load_inspected(layers: &[Layer], inspect: Inspector<'_>) -> Knowledge {
         let mut knowledge = Knowledge::default();
         let mut rules: IndexMap<String, Rule> = IndexMap::new();
         let mut probes: IndexMap<String, ProbeScript> = IndexMap::new();
@@ -406,11 +437,11 @@ impl Knowledge {
                 .into_iter()
                 .partition(|f| f.relative.starts_with("catalog/"));
             for file in catalog_files {
-                knowledge.load_catalog_file(file);
+                knowledge.load_catalog_file(file, inspect);
             }
             let mut layer_ids = HashSet::new();
             for file in rule_files {
-                let Some(rule) = knowledge.load_rule_file(file) else {
+                let Some(rule) = knowledge.load_rule_file(file, inspect) else {
                     continue;
                 };
                 if !layer_ids.insert(rule.id.clone()) {
@@ -558,7 +589,7 @@ impl Knowledge {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    fn load_catalog_file(&mut self, file: &SourceFile) {
+    fn load_catalog_file(&mut self, file: &SourceFile, inspect: Inspector<'_>) {
         if is_labels(&file.relative) {
             match parse_file::<labels::LabelsFile>(file) {
                 Ok((labels, _)) => self.labels.add_file(labels),
@@ -573,6 +604,7 @@ impl Knowledge {
                 return;
             }
         };
+        inspect(file, Parsed::Catalog(&parsed), &index);
         for (i, entry) in parsed.entries.into_iter().enumerate() {
             let path = format!("entries[{i}]");
             let code = match &entry.code {
@@ -634,7 +666,7 @@ impl Knowledge {
         }
     }
 
-    fn load_rule_file(&mut self, file: &SourceFile) -> Option<Rule> {
+    fn load_rule_file(&mut self, file: &SourceFile, inspect: Inspector<'_>) -> Option<Rule> {
         let (parsed, index) = match parse_file::<rules::RuleFile>(file) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -642,6 +674,7 @@ impl Knowledge {
                 return None;
             }
         };
+        inspect(file, Parsed::Rule(&parsed), &index);
         let mut problems = Vec::new();
         let rule = validate_rule(file, parsed, &index, &mut problems);
         let ok = problems.is_empty();
@@ -828,6 +861,19 @@ fn template_references(line: &str) -> Vec<&str> {
     }
     found
 }
+
+/// A knowledge file as the loader parsed it, for [`Knowledge::load_inspected`].
+// Only `rules check` (the `cli` feature) reads the files it is handed.
+#[cfg_attr(not(feature = "cli"), allow(dead_code))]
+pub(crate) enum Parsed<'a> {
+    /// A rule file.
+    Rule(&'a rules::RuleFile),
+    /// A catalog file (not the labels).
+    Catalog(&'a codes::CatalogFile),
+}
+
+/// What sees each parsed file during a load: the file, its typed values, its positions.
+pub(crate) type Inspector<'i> = &'i mut dyn FnMut(&SourceFile, Parsed<'_>, &LazyIndex<'_>);
 
 /// Reads a knowledge file: the build-time JSON form when there is one, else the YAML text.
 fn parse_file<T: serde::de::DeserializeOwned>(
@@ -1092,9 +1138,9 @@ fn validate_signature(
                 let words = embedded_required_words(&source);
                 Pattern::Regex(RegexSignature::new(source, words))
             } else {
-                match rules::parse_signature_regex(&source) {
+                match crate::rule_regex::parse(&source) {
                     Ok(()) => {
-                        let words = crate::literals::required_words(&source);
+                        let words = crate::rule_regex::required_words(&source);
                         Pattern::Regex(RegexSignature::new(source, words))
                     }
                     Err(reason) => {

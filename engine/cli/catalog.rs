@@ -33,16 +33,20 @@ pub(super) fn list_catalog(
         .collect();
     print_listing(format, &rows, |out| {
         use std::fmt::Write as _;
-        for row in &rows {
-            let _ = writeln!(
-                out,
-                "{:<18} {:<12} {:<48} {}",
-                row.family,
-                row.code,
-                row.symbol.unwrap_or("-"),
-                row.name
-            );
-        }
+        out.push_str(&table(
+            ["family", "code", "symbol", "name"],
+            rows.iter()
+                .map(|row| {
+                    [
+                        row.family.to_string(),
+                        row.code.clone(),
+                        row.symbol.unwrap_or("-").to_string(),
+                        row.name.to_string(),
+                    ]
+                })
+                .collect(),
+            &[],
+        ));
         let _ = writeln!(out, "{} entries", rows.len());
     })
 }
@@ -51,18 +55,21 @@ pub(super) fn coverage(knowledge: &Knowledge, format: ListFormat) -> u8 {
     let rows = crate::catalog::coverage::family_coverage(knowledge);
     print_listing(format, &rows, |out| {
         use std::fmt::Write as _;
-        let _ = writeln!(
-            out,
-            "{:<20} {:>6} {:>10} {:>6} {:>13}",
-            "family", "codes", "explained", "rules", "rules tested"
-        );
-        for row in &rows {
-            let _ = writeln!(
-                out,
-                "{:<20} {:>6} {:>10} {:>6} {:>13}",
-                row.family, row.codes, row.explained, row.rules, row.tested_rules
-            );
-        }
+        out.push_str(&table(
+            ["family", "codes", "explained", "rules", "rules tested"],
+            rows.iter()
+                .map(|row| {
+                    [
+                        row.family.to_string(),
+                        row.codes.to_string(),
+                        row.explained.to_string(),
+                        row.rules.to_string(),
+                        row.tested_rules.to_string(),
+                    ]
+                })
+                .collect(),
+            &[1, 2, 3, 4],
+        ));
         let tested = knowledge
             .rules
             .iter()

@@ -86,7 +86,8 @@ pub(super) fn gather_probes(
     options: &ProbeOptions,
 ) -> Result<Option<ProbeReport>, String> {
     if let Some(path) = &options.replay {
-        let recording = Recording::load(path)?;
+        let recording = Recording::load(path)
+            .map_err(|problem| problem.render(std::fs::read_to_string(path).ok().as_deref()))?;
         if let Some(host) = host {
             let asked = Target::parse(host)?;
             if (asked.host.as_str(), asked.port)
@@ -139,7 +140,9 @@ pub(super) fn gather_probes(
     let host = probe::Host::live();
     let results = probe::run_probes_blocking(scripts, &target, &run_options, &host)?;
     if let Some(path) = &options.record {
-        Recording::new(&target, &results, host.journal()).save(path)?;
+        Recording::new(&target, &results, host.journal())
+            .save(path)
+            .map_err(|problem| problem.to_string())?;
     }
     Ok(Some(ProbeReport {
         target,

@@ -432,6 +432,35 @@ fn terminal_width() -> usize {
         .unwrap_or(100)
 }
 
+/// A plain terminal table: a header row, then one row per item, columns two spaces apart,
+/// the columns numbered in `right` aligned right. Cells are never wrapped or cut, so ids and
+/// codes can be copied whole.
+fn table<const N: usize>(header: [&str; N], rows: Vec<[String; N]>, right: &[usize]) -> String {
+    use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
+    let mut table = Table::new();
+    table
+        .load_style(presets::NOTHING)
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(header)
+        .add_rows(rows);
+    for column in table.column_iter_mut() {
+        column.set_padding((0, 2));
+    }
+    for &i in right {
+        if let Some(column) = table.column_mut(i) {
+            column.set_cell_alignment(CellAlignment::Right);
+        }
+    }
+    let mut out: String = table
+        .lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect();
+    if out.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
 /// Prints `rows` as JSON, or as the text `table` writes; the exit code of a listing.
 fn print_listing<T: Serialize>(
     format: ListFormat,

@@ -37,8 +37,7 @@ pub(super) struct CheckProblem<'a> {
 /// `rules check`: every problem of every layer, then a one-line verdict; exit 3 on problems.
 pub(super) fn check_rules(layers: &[Layer], format: ListFormat) -> u8 {
     use std::fmt::Write as _;
-    let knowledge = Knowledge::load(layers);
-    let problems = crate::check::check(&knowledge, layers);
+    let (knowledge, problems) = crate::check::check(layers);
     let files: usize = layers.iter().map(|l| l.files.len()).sum();
     // The text of a problem's file, for the excerpt.
     let source =
@@ -121,22 +120,21 @@ pub(super) fn list_rules(
         .collect();
     print_listing(format, &rows, |out| {
         use std::fmt::Write as _;
-        let _ = writeln!(
-            out,
-            "{:<44} {:<20} {:>8}  {:<28} origin",
-            "id", "category", "examples", "codes"
-        );
-        for row in &rows {
-            let _ = writeln!(
-                out,
-                "{:<44} {:<20} {:>8}  {:<28} {}",
-                row.id,
-                row.category,
-                format!("{}/{}", row.examples, row.counter_examples),
-                row.codes.join(" "),
-                row.origin
-            );
-        }
+        out.push_str(&table(
+            ["id", "category", "examples", "codes", "origin"],
+            rows.iter()
+                .map(|row| {
+                    [
+                        row.id.clone(),
+                        row.category.clone(),
+                        format!("{}/{}", row.examples, row.counter_examples),
+                        row.codes.join(" "),
+                        row.origin.clone(),
+                    ]
+                })
+                .collect(),
+            &[2],
+        ));
         let _ = writeln!(out, "{} rules", rows.len());
     })
 }
@@ -185,12 +183,7 @@ pub(super) fn test_rules(knowledge: &Knowledge, only: &[String], format: ListFor
             EXIT_NO_MATCH
         };
     }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{:<48} {:>8} {:>8} {:>7}  origin",
-        "rule", "examples", "counter", "failed"
-    );
+    let mut rows = Vec::new();
     for rule in knowledge
         .rules
         .iter()
@@ -203,10 +196,8 @@ pub(super) fn test_rules(knowledge: &Knowledge, only: &[String], format: ListFor
             format!("{passed}/{}", all.len())
         };
         let failed = mine.iter().filter(|o| !o.passed).count();
-        let _ = writeln!(
-            out,
-            "{:<48} {:>8} {:>8} {:>7}  {}",
-            rule.id,
+        rows.push([
+            rule.id.clone(),
             count(false),
             count(true),
             if failed == 0 {
@@ -214,9 +205,14 @@ pub(super) fn test_rules(knowledge: &Knowledge, only: &[String], format: ListFor
             } else {
                 failed.to_string()
             },
-            rule.origin
-        );
+            rule.origin.to_string(),
+        ]);
     }
+    let mut out = table(
+        ["rule", "examples", "counter", "failed", "origin"],
+        rows,
+        &[1, 2, 3],
+    );
     let failed: Vec<_> = outcomes.iter().filter(|o| !o.passed).collect();
     if !failed.is_empty() {
         let _ = writeln!(out, "\nFailures:");
@@ -448,7 +444,7 @@ pub(super) fn print_patterns(knowledge: &Knowledge) -> u8 {
         for signature in &rule.signatures {
             let pattern = match &signature.pattern {
                 Pattern::Text(text) => Some(crate::matcher::text_to_ere(text)),
-                Pattern::Regex(regex) => crate::matcher::regex_to_ere(regex.as_str()),
+                Pattern::Regex(regex) => crate::rule_regex::to_ere(regex.as_str()),
                 Pattern::Message(key) => knowledge.catalog.by_key(key).map(|entry| {
                     entry
                         .messages

@@ -11,6 +11,7 @@ use serde::de::{self, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 
 use super::{Category, CodeRef, Origin, Reference};
+use crate::rule_regex;
 
 /// A diagnosis rule of rdp-doctor: an error signature, the probes that confirm it, and the
 /// causes and ordered remedies it explains (`rules/<category>/<id>.yaml`).
@@ -178,7 +179,7 @@ impl RegexSignature {
     pub fn parses(&self) -> bool {
         match self.compiled.get() {
             Some(compiled) => compiled.is_ok(),
-            None => parse_signature_regex(&self.source).is_ok(),
+            None => rule_regex::parse(&self.source).is_ok(),
         }
     }
 
@@ -201,77 +202,14 @@ impl RegexSignature {
     }
 }
 
-/// Rewrites `\b`, `\B`, `\d`, `\w` and `\W` to their ASCII forms, inside and outside
-/// character classes; every other escape is kept as written.
-fn ascii_classes(source: &str) -> String {
-    let mut out = String::with_capacity(source.len() + 16);
-    let mut chars = source.chars();
-    let mut class_depth = 0usize;
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => {
-                let Some(next) = chars.next() else {
-                    out.push(c);
-                    break;
-                };
-                let replacement = match (next, class_depth > 0) {
-                    ('b', false) => Some("(?-u:\\b)"),
-                    ('B', false) => Some("(?-u:\\B)"),
-                    ('d', false) => Some("[0-9]"),
-                    ('d', true) => Some("0-9"),
-                    ('w', false) => Some("[0-9A-Za-z_]"),
-                    ('w', true) => Some("0-9A-Za-z_"),
-                    ('W', false) => Some("[^0-9A-Za-z_]"),
-                    _ => None,
-                };
-                match replacement {
-                    Some(text) => out.push_str(text),
-                    None => {
-                        out.push(c);
-                        out.push(next);
-                    }
-                }
-            }
-            '[' => {
-                class_depth += 1;
-                out.push(c);
-            }
-            ']' if class_depth > 0 => {
-                class_depth -= 1;
-                out.push(c);
-            }
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// Checks that a signature regex parses, without compiling it (compiling every regex of a
-/// large extra folder at each start would dominate the run time; it compiles on first use).
-pub(crate) fn parse_signature_regex(source: &str) -> Result<(), String> {
-    regex_syntax::Parser::new()
-        .parse(&ascii_classes(source))
-        .map(|_| ())
-        .map_err(|error| last_line(&error.to_string()))
-}
-
-/// The last line of a regex error, which says what is wrong.
-fn last_line(detail: &str) -> String {
-    let last = detail.lines().last().unwrap_or("invalid").trim();
-    last.trim_start_matches("error: ").to_string()
-}
-
 /// Compiles a signature regex with the size limit every rule regex gets. `\b`, `\B`, `\d`
 /// and `\w` are read as ASCII classes (the regex compiles several times faster, and the
 /// engine in the browser is this same code).
 pub(crate) fn compile_signature_regex(source: &str) -> Result<Regex, String> {
-    regex::RegexBuilder::new(&ascii_classes(source))
-        .size_limit(REGEX_SIZE_LIMIT)
+    regex::RegexBuilder::new(&rule_regex::for_engine(source))
+        .size_limit(rule_regex::SIZE_LIMIT)
         .build()
-        .map_err(|error| last_line(&error.to_string()))
+        .map_err(|error| rule_regex::last_line(&error.to_string()))
 }
 
 impl Signature {
@@ -418,12 +356,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn classes_become_ascii_outside_and_inside_brackets() {
-        assert_eq!(
-            ascii_classes(r"\bx\d+[\w-]"),
-            r"(?-u:\b)x[0-9]+[0-9A-Za-z_-]"
-        );
-        assert_eq!(ascii_classes(r"a\\b\.c"), r"a\\b\.c");
+    fn signature_regexes_compile_with_ascii_word_boundaries() {
         assert!(
             compile_signature_regex(r"(?i)\bfunction\b")
                 .unwrap()

@@ -21,8 +21,9 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::catalog::{Knowledge, ProbeCheck};
+use crate::catalog::{Knowledge, ProbeCheck, Problem, ProblemKind};
 use crate::matcher::{Candidate, confidence, sort_candidates};
+use crate::yaml::Position;
 
 pub use crate::model::probe::{ProbeResult, ProbeScript, ProbeVerdict, Status};
 pub use crate::sandbox::SandboxLimits;
@@ -303,29 +304,40 @@ impl Recording {
     }
 
     /// Writes it as pretty JSON.
-    pub fn save(&self, path: &Path) -> Result<(), String> {
-        let json = serde_json::to_string_pretty(self).map_err(|e| e.to_string())?;
+    pub fn save(&self, path: &Path) -> Result<(), Problem> {
+        let json = serde_json::to_string_pretty(self).unwrap_or_default();
         std::fs::write(path, json + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))
+            .map_err(|e| Problem::unreadable(path, format!("cannot write it: {e}"), None))
     }
 
-    /// Reads a recording, with the line and column of any error.
-    pub fn load(path: &Path) -> Result<Recording, String> {
+    /// Reads a recording; an error names the line and column.
+    pub fn load(path: &Path) -> Result<Recording, Problem> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            .map_err(|e| Problem::unreadable(path, format!("cannot read it: {e}"), None))?;
         let recording: Recording = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: not a probe recording: {e}",
-                path.display(),
-                e.line(),
-                e.column()
+            let position = Position {
+                line: e.line(),
+                column: e.column(),
+            };
+            let message = e.to_string();
+            // serde_json appends " at line L column C", which the problem shows as a position.
+            let message = message.split(" at line ").next().unwrap_or(&message);
+            Problem::in_file(
+                ProblemKind::Json,
+                path,
+                (e.line() > 0).then_some(position),
+                format!("not a probe recording: {message}"),
             )
         })?;
         if !(1..=2).contains(&recording.version) {
-            return Err(format!(
-                "{}: recording version {} is not supported (expected 1 or 2)",
-                path.display(),
-                recording.version
+            return Err(Problem::in_file(
+                ProblemKind::Json,
+                path,
+                None,
+                format!(
+                    "recording version {} is not supported (expected 1 or 2)",
+                    recording.version
+                ),
             ));
         }
         Ok(recording)

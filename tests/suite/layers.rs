@@ -8,8 +8,11 @@ use std::path::Path;
 /// The engine's top-level modules, lowest layer first. A module may use the modules of the
 /// layers before its own, and nothing of its own layer or above.
 const LAYERS: &[&[&str]] = &[
-    // plain data types and text helpers, depending on no other module
-    &["model", "literals", "search", "yaml"],
+    // text helpers: character folding, the rule-regex dialect, phrase search, YAML
+    &["literals"],
+    &["rule_regex", "search", "yaml"],
+    // plain data types
+    &["model"],
     // the Rhai sandbox, over the probe data types
     &["sandbox"],
     // loading and validation: files, layers, derived relations
