@@ -1,6 +1,7 @@
 //! `rules check`: the checks beyond loading, run over every layer: regexes too large to
-//! compile, reference URLs that are not http(s), templates that do not parse or use unknown
-//! variables, and examples that do not rank their rule.
+//! compile, reference and source URLs that are not http(s), templates (of rules and of catalog
+//! entries' `check_first`) that do not parse or use unknown variables, and examples that do not
+//! rank their rule.
 
 use crate::catalog::{
     Knowledge, Layer, Parsed, Problem, ProblemKind, Reference, SourceFile, source_file, suggest,
@@ -27,6 +28,21 @@ pub fn check(layers: &[Layer]) -> (Knowledge, Vec<Problem>) {
             for (i, entry) in catalog.entries.iter().enumerate() {
                 let path = format!("entries[{i}].references");
                 check_urls(file, &entry.references, &path, index, &mut found);
+                if let Some(text) = &entry.check_first {
+                    let path = format!("entries[{i}].check_first");
+                    check_template(&env, file, index.locate(&path), &path, text, &mut found);
+                }
+            }
+            for (i, text) in catalog.texts.iter().enumerate() {
+                let Some(source) = &text.source else { continue };
+                if !crate::model::is_web_url(source) {
+                    found.push(Problem::new(
+                        ProblemKind::Value,
+                        file,
+                        index.locate(&format!("texts[{i}].source")),
+                        format!("source `{source}` is not an http(s) URL"),
+                    ));
+                }
             }
         }
     };

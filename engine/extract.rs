@@ -328,8 +328,22 @@ lazy_regex! {
     SYMBOLS = r"(?-u:\b)(?:ERRCONNECT|ERRINFO|FREERDP_ERROR)_[A-Z0-9_]+|(?-u:\b)(?:disconnectReason|exDiscReason)[A-Za-z0-9]+"
 }
 lazy_regex! {
+    /// Words shaped like the symbol of some catalog entry: `STATUS_LOGON_FAILURE`, `SEC_E_*`,
+    /// `WSAETIMEDOUT`, `ConnectionFailedNoHealthyRdshAvailable`.
+    SYMBOL_WORDS = r"(?-u:\b)[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+(?-u:\b)|(?-u:\b)WSA[A-Z]+(?-u:\b)|(?-u:\b)[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*){2,}(?-u:\b)"
+}
+lazy_regex! {
     /// The number FreeRDP prints after a symbol: `[0x0002000D]`, `(0x0000000C)`.
     SYMBOL_SUFFIX = r"^\s*[\[(]\s*(0[xX][0-9a-fA-F]+)\s*[\])]"
+}
+lazy_regex! {
+    /// A placeholder in a catalog message: `{host}`, `{value}`.
+    PLACEHOLDER = r"\{[a-z_]+\}"
+}
+lazy_regex! {
+    /// Eight hex digits shaped like an NTSTATUS (`c000006d`) or an SSPI/HRESULT status
+    /// (`80090302`), without `0x`.
+    UNPREFIXED_STATUS = r"(?i-u)\b(?:c0[0-9a-f]{6}|800[0-9a-f]{5})\b"
 }
 lazy_regex! {
     /// Any 0x number.
@@ -396,6 +410,9 @@ pub struct Extractor<'k> {
 
 /// The catalog's message texts, split into fragments. A message is recognised when at least
 /// half of its text is found, or one long fragment that no other entry shares.
+/// Fragments shorter than this (in characters) are recognised only when written exactly.
+const MIN_APPROXIMATE_FRAGMENT: usize = 24;
+
 struct MessageIndex {
     phrases: ApproximatePhrases,
     /// For each pattern: entry index, message number, fragment length in chars.
@@ -438,15 +455,22 @@ impl<'k> Extractor<'k> {
         let mut found = Findings::default();
         let mut hosts = Vec::new();
         self.find_symbols(text, &mut found);
+        let named = self.find_catalog_symbols(text, &mut found);
         self.find_labelled(text, &folded, &mut found, &mut hosts);
         self.find_bare_hex(text, &mut found);
+        self.find_unprefixed_status(text, &mut found);
         found.codes.sort_by_key(|f: &RawCode| f.span.start);
         apply_dialog_shape(text, &mut found.codes);
         let codes = self.merge(found);
-        let messages = match &self.messages {
+        let mut messages = match &self.messages {
             Some(index) => index.find(&folded, text, self.catalog),
             None => Vec::new(),
         };
+        for message in named {
+            if !messages.iter().any(|m| m.key == message.key) {
+                messages.push(message);
+            }
+        }
         Extraction {
             codes,
             hosts: self.find_hosts(text, &folded.text, hosts),
@@ -510,6 +534,54 @@ impl<'k> Extractor<'k> {
                 span,
             });
         }
+    }
+
+    /// Finds the symbols of any catalog entry (`STATUS_LOGON_FAILURE`, `SEC_E_LOGON_DENIED`,
+    /// `WSAETIMEDOUT`, an Azure Virtual Desktop error name). A symbol of an entry with a code is
+    /// that code, in the entry's family; one of an entry without a code is returned as a
+    /// recognised message.
+    fn find_catalog_symbols(&self, text: &str, found: &mut Findings) -> Vec<FoundMessage> {
+        let mut named: Vec<FoundMessage> = Vec::new();
+        for m in SYMBOL_WORDS.find_iter(text) {
+            let span = Span::of(m.range());
+            if found.overlaps(span) {
+                continue;
+            }
+            let Some(entry) = self.catalog.by_symbol(m.as_str()) else {
+                continue;
+            };
+            let Some(code) = entry.code else {
+                match named.iter_mut().find(|n| n.key == entry.key()) {
+                    Some(seen) if seen.spans.len() < MAX_SPANS => seen.spans.push(span),
+                    Some(_) => {}
+                    None => named.push(FoundMessage {
+                        key: entry.key(),
+                        family: entry.family,
+                        code: None,
+                        name: entry.name.clone(),
+                        lang: "symbol".into(),
+                        coverage: 1.0,
+                        spans: vec![span],
+                    }),
+                }
+                continue;
+            };
+            let role = match entry.family {
+                Family::EventId => Role::EventId,
+                Family::Ntstatus | Family::Sspi | Family::Hresult => Role::Status,
+                _ => Role::Error,
+            };
+            found.take(span);
+            found.push(RawCode {
+                code,
+                role,
+                family: Some(entry.family),
+                written: m.as_str().to_string(),
+                label: None,
+                span,
+            });
+        }
+        named
     }
 
     /// Finds labelled codes (and labelled hosts) by matching every label over the folded
@@ -656,6 +728,35 @@ impl<'k> Extractor<'k> {
             found.push(RawCode {
                 code,
                 role,
+                family: None,
+                written: m.as_str().to_string(),
+                label: preceding_label(text, span.start),
+                span,
+            });
+        }
+    }
+
+    /// Finds NTSTATUS and SSPI values written without `0x` (`ErrorCode = c0000224`,
+    /// `80090302`): eight hex digits the catalog defines as a status.
+    fn find_unprefixed_status(&self, text: &str, found: &mut Findings) {
+        for m in UNPREFIXED_STATUS.find_iter(text) {
+            let span = Span::of(m.range());
+            if found.overlaps(span) {
+                continue;
+            }
+            let Some(code) = Code::parse_hex(m.as_str()) else {
+                continue;
+            };
+            let known = [Family::Ntstatus, Family::Sspi, Family::Hresult]
+                .iter()
+                .any(|&family| self.catalog.defines(family, code));
+            if !known {
+                continue;
+            }
+            found.take(span);
+            found.push(RawCode {
+                code,
+                role: Role::Status,
                 family: None,
                 written: m.as_str().to_string(),
                 label: preceding_label(text, span.start),
@@ -820,10 +921,18 @@ fn families_for(role: Role) -> &'static [Family] {
             Family::AvdClient,
             Family::Other,
             Family::FreerdpErrconnect,
+            Family::Winsock,
         ],
         Role::Extended => &[Family::ExtendedReason, Family::Errinfo],
         Role::EventId => &[Family::EventId],
-        Role::Status => &[Family::Other, Family::AvdClient, Family::Gateway],
+        Role::Status => &[
+            Family::Other,
+            Family::AvdClient,
+            Family::Gateway,
+            Family::Ntstatus,
+            Family::Sspi,
+            Family::Hresult,
+        ],
         Role::Unknown => &[
             Family::DisconnectReason,
             Family::Gateway,
@@ -832,6 +941,9 @@ fn families_for(role: Role) -> &'static [Family] {
             Family::ExtendedReason,
             Family::Errinfo,
             Family::Other,
+            Family::Ntstatus,
+            Family::Sspi,
+            Family::Hresult,
         ],
     }
 }
@@ -1019,7 +1131,14 @@ impl MessageIndex {
         // (entry, message) -> (matched pattern ids, spans)
         let mut hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
         self.phrases.visit(&folded.text, |pattern, range| {
-            let (entry, number, _) = self.fragments[pattern];
+            let (entry, number, length) = self.fragments[pattern];
+            // A short fragment with a typo is too likely to be another sentence ("can't
+            // connect to the" is not "cannot connect to the"): short ones count only exactly.
+            if length < MIN_APPROXIMATE_FRAGMENT
+                && folded.text[range.clone()] != *self.phrases.phrase(pattern)
+            {
+                return;
+            }
             let slot = hits.entry((entry, number)).or_default();
             if !slot.0.contains(&pattern) {
                 slot.0.push(pattern);
@@ -1074,10 +1193,10 @@ impl MessageIndex {
 }
 
 /// Splits a message into the fragments that identify it: sentences and the parts between
-/// `{host}` placeholders, folded, long enough not to occur by chance.
+/// placeholders (`{host}`, `{value}`: any `{word}`), folded, long enough not to occur by chance.
 pub(crate) fn message_fragments(message: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for part in message.split("{host}") {
+    for part in PLACEHOLDER.split(message) {
         let folded = fold(part);
         // Sentences, clauses after a colon, and items of "1) ... 2) ..." lists.
         let clauses = folded

@@ -11,8 +11,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use crate::catalog::{CodeRef, Knowledge, Pattern, Rule};
-use crate::extract::{Extraction, Extractor, FoundCode, Span, fold};
+use crate::catalog::{Category, CodeRef, Knowledge, Pattern, Rule};
+use crate::extract::{Extraction, Extractor, FoundCode, Role, Span, fold};
 use crate::search::{ApproximatePhrases, PhraseSet};
 
 /// How many places are kept per matched signature.
@@ -85,6 +85,132 @@ pub fn sort_candidates(candidates: &mut [Candidate], rules: &[Rule]) {
             .then_with(|| b.specificity(rules).cmp(&a.specificity(rules)))
             .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
     });
+}
+
+/// A catalog entry the paste names (by code, symbol or message) that no ranked rule explains:
+/// its meaning is a candidate of its own, ranked after every rule.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Meaning {
+    /// Index of the entry in the catalog.
+    pub entry: usize,
+    /// How strongly the paste names it: 1 for a main code, a symbol or a whole message, less
+    /// for an extended code, a status, an event ID, a partial message or a number read without
+    /// a label.
+    pub raw: f64,
+    /// Confidence between 0 and 1, from `raw` as for rules (a meaning is weak evidence).
+    pub score: f64,
+    /// What named it and where.
+    pub evidence: Vec<Named>,
+}
+
+/// How a paste names a catalog entry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Named {
+    /// `code 0x904 (client disconnect reason)`, `message (de)`, `symbol`.
+    pub description: String,
+    /// Where in the paste.
+    pub spans: Vec<Span>,
+}
+
+/// At most this many meanings are listed after the rules.
+pub const MAX_MEANINGS: usize = 5;
+
+/// The catalog entries `extraction` names that none of `candidates` explains, strongest
+/// first (then in order of appearance). A candidate rule explains an entry when it names the
+/// entry (its codes or a message signature), or when its evidence lies on the same words and
+/// it has the entry's category: a meaning is listed only when it adds a reading.
+pub fn meanings(
+    knowledge: &Knowledge,
+    extraction: &Extraction,
+    candidates: &[Candidate],
+) -> Vec<Meaning> {
+    let catalog = &knowledge.catalog;
+    let explained = |entry: usize, spans: &[Span]| {
+        let category = catalog.entries()[entry].category.unwrap_or(Category::Other);
+        candidates.iter().any(|c| {
+            let named = knowledge.explains.rules_of(entry).contains(&c.rule);
+            let same_words = knowledge.rules[c.rule].category == category
+                && c.evidence.iter().filter(|e| e.weight > 0.0).any(|e| {
+                    e.spans
+                        .iter()
+                        .any(|r| spans.iter().any(|s| r.start < s.end && s.start < r.end))
+                });
+            named || same_words
+        })
+    };
+    let mut found: Vec<Meaning> = Vec::new();
+    let mut add = |entry: usize, raw: f64, named: Named| {
+        if explained(entry, &named.spans) {
+            return;
+        }
+        match found.iter_mut().find(|m| m.entry == entry) {
+            Some(meaning) => {
+                meaning.raw = meaning.raw.max(raw);
+                meaning.evidence.push(named);
+            }
+            None => found.push(Meaning {
+                entry,
+                raw,
+                score: 0.0,
+                evidence: vec![named],
+            }),
+        }
+    };
+    for code in &extraction.codes {
+        let Some(family) = code.family() else {
+            continue;
+        };
+        let Some(entry) = catalog
+            .get(family, code.code)
+            .and_then(|e| catalog.index_of(&e.key()))
+        else {
+            continue;
+        };
+        let raw = match code.role {
+            Role::Error => 1.0,
+            Role::Extended => 0.8,
+            Role::Status => 0.7,
+            Role::EventId => 0.6,
+            Role::Unknown => 0.4,
+        };
+        add(
+            entry,
+            raw,
+            Named {
+                description: format!("code {} ({})", code.code, family.label()),
+                spans: code.spans.clone(),
+            },
+        );
+    }
+    for message in &extraction.messages {
+        let Some(entry) = catalog.index_of(&message.key) else {
+            continue;
+        };
+        let description = if message.lang == "symbol" {
+            "symbol".to_string()
+        } else {
+            format!(
+                "message ({}, {:.0}% of it)",
+                message.lang,
+                message.coverage * 100.0
+            )
+        };
+        add(
+            entry,
+            message.coverage,
+            Named {
+                description,
+                spans: message.spans.clone(),
+            },
+        );
+    }
+    for meaning in &mut found {
+        meaning.score = confidence(meaning.raw);
+    }
+    // A stable sort keeps the order of appearance among equals.
+    found.sort_by(|a, b| b.raw.total_cmp(&a.raw));
+    found.truncate(MAX_MEANINGS);
+    found
 }
 
 /// Matches extractions against every rule of a knowledge base; built once.

@@ -16,10 +16,11 @@ use serde::Serialize;
 
 use crate::catalog::{Knowledge, Reference, Side};
 use crate::extract::{Extraction, Role};
-use crate::matcher::Candidate;
+use crate::matcher::{Candidate, Meaning};
 use crate::probe::{
     CONFIRMED_WEIGHT, ProbeResult, ProbeVerdict, REFUTED_FACTOR, Target, UNNAMED_SHARE,
 };
+use crate::related::RelatedRule;
 
 /// The version of the JSON contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -109,14 +110,44 @@ pub struct MessageReport {
     pub excerpt: String,
 }
 
+/// What a candidate is: a rule, or the catalog's meaning of something the paste names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiagnosisKind {
+    /// A rule matched.
+    Rule,
+    /// A code or message the paste names that no matching rule explains: its catalog meaning.
+    Catalog,
+    /// Nothing was recognised; the rule shares words with the paste, nothing more.
+    Related,
+}
+
+/// What a paste was matched to: the rules, the catalog meanings no rule explains, and, when
+/// nothing was recognised, the rules that share its words.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ranking<'a> {
+    /// Rules whose signatures matched, best first.
+    pub candidates: &'a [Candidate],
+    /// Catalog meanings, after the rules.
+    pub meanings: &'a [Meaning],
+    /// Possibly related rules (only when the others are empty).
+    pub related: &'a [RelatedRule],
+}
+
 /// One candidate cause.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
-    /// Rule id.
-    pub rule: String,
-    /// Rule title.
+    /// A rule, or a catalog entry's meaning (ranked after every rule).
+    pub kind: DiagnosisKind,
+    /// Rule id (rules only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rule: Option<String>,
+    /// Catalog entry key, `disconnect:0x904` (catalog meanings only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entry: Option<String>,
+    /// Rule title, or the entry's family, code and name.
     pub title: String,
-    /// Rule category.
+    /// Rule category, or the entry's (`other` when it has none).
     pub category: String,
     /// Confidence between 0 and 1.
     pub score: f64,
@@ -126,6 +157,9 @@ pub struct Diagnosis {
     pub evidence: Vec<String>,
     /// What goes wrong.
     pub summary: String,
+    /// What to check first (catalog meanings only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check_first: Option<String>,
     /// Why it happens.
     pub causes: Vec<String>,
     /// What to do, in order.
@@ -149,12 +183,13 @@ pub struct StepReport {
     pub commands: IndexMap<String, String>,
 }
 
-/// Builds the report of one paste.
+/// Builds the report of one paste: the rules that matched, then the meanings of what it names
+/// that no rule explains.
 pub fn build_report(
     knowledge: &Knowledge,
     text: &str,
     extraction: &Extraction,
-    candidates: &[Candidate],
+    ranking: Ranking<'_>,
     notices: &[String],
     probes: Option<&ProbeReport>,
 ) -> Report {
@@ -216,7 +251,7 @@ pub fn build_report(
     let vars = vars_with(NO_HOST);
     let command_vars = vars_with(NO_HOST_COMMAND);
     let mut diagnoses = Vec::new();
-    for candidate in candidates {
+    for candidate in ranking.candidates {
         let rule = &knowledge.rules[candidate.rule];
         let errors = RefCell::new(Vec::new());
         let render_with = |template: &str, vars: &Value| {
@@ -265,13 +300,16 @@ pub fn build_report(
             }))
             .collect();
         diagnoses.push(Diagnosis {
-            rule: rule.id.clone(),
+            kind: DiagnosisKind::Rule,
+            rule: Some(rule.id.clone()),
+            entry: None,
             title: rule.title.clone(),
             category: rule.category.as_str().to_string(),
             score: candidate.score,
             codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
             evidence,
             summary: render(&rule.summary).trim().to_string(),
+            check_first: None,
             // A cause that only applies with probe facts renders empty without them.
             causes: rule
                 .causes
@@ -304,6 +342,82 @@ pub fn build_report(
             }
         }
     }
+    for related in ranking.related {
+        let rule = &knowledge.rules[related.rule];
+        diagnoses.push(Diagnosis {
+            kind: DiagnosisKind::Related,
+            rule: Some(rule.id.clone()),
+            entry: None,
+            title: rule.title.clone(),
+            category: rule.category.as_str().to_string(),
+            score: related.score,
+            codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
+            evidence: vec![format!(
+                "possibly related: no code or known message was recognised; the paste shares the words {}",
+                related.words.join(", ")
+            )],
+            summary: env
+                .render_str(&rule.summary, &vars)
+                .map_or_else(|_| rule.summary.clone(), |s| s.trim().to_string()),
+            check_first: None,
+            causes: Vec::new(),
+            steps: Vec::new(),
+            probes: Vec::new(),
+            references: rule.references.clone(),
+        });
+    }
+    for meaning in ranking.meanings {
+        let entry = &knowledge.catalog.entries()[meaning.entry];
+        let check_first =
+            entry
+                .check_first
+                .as_ref()
+                .map(|template| match env.render_str(template, &vars) {
+                    Ok(rendered) => rendered.trim().to_string(),
+                    Err(error) => {
+                        let message = format!(
+                            "catalog entry `{}` has a template error: {error}",
+                            entry.key()
+                        );
+                        if !notices.contains(&message) {
+                            notices.push(message);
+                        }
+                        template.clone()
+                    }
+                });
+        diagnoses.push(Diagnosis {
+            kind: DiagnosisKind::Catalog,
+            rule: None,
+            entry: Some(entry.key()),
+            title: entry.title(),
+            category: entry
+                .category
+                .unwrap_or(crate::catalog::Category::Other)
+                .as_str()
+                .to_string(),
+            score: meaning.score,
+            codes: entry.code.iter().map(ToString::to_string).collect(),
+            evidence: meaning
+                .evidence
+                .iter()
+                .map(|named| {
+                    let words: Vec<String> = named
+                        .spans
+                        .iter()
+                        .take(3)
+                        .map(|s| format!("\"{}\"", excerpt(s.slice(text))))
+                        .collect();
+                    format!("{}: {}", named.description, words.join(", "))
+                })
+                .collect(),
+            summary: entry.meaning.trim().to_string(),
+            check_first,
+            causes: Vec::new(),
+            steps: Vec::new(),
+            probes: Vec::new(),
+            references: entry.references.clone(),
+        });
+    }
     Report {
         version: REPORT_VERSION,
         input: InputReport {
@@ -328,6 +442,18 @@ pub fn build_report(
         notices,
         probes: probes.cloned(),
     }
+}
+
+/// What a catalog entry says to check first, for a page or `explain`: rendered without a paste,
+/// so `{{ host }}` reads "the remote computer".
+pub fn check_first_text(entry: &crate::catalog::CatalogEntry) -> Option<String> {
+    let template = entry.check_first.as_ref()?;
+    let vars = context! { host => NO_HOST, port => 3389, hosts => Vec::<String>::new(), code => "", extended => "", codes => Vec::<String>::new(), probes => context! {} };
+    Some(
+        template_environment()
+            .render_str(template, vars)
+            .map_or_else(|_| template.clone(), |text| text.trim().to_string()),
+    )
 }
 
 fn template_environment() -> Environment<'static> {
@@ -552,10 +678,22 @@ fn render_causes_text(
             "   {}",
             p.paint(
                 DIM,
-                &format!(
-                    "{} | confidence {:.2} | rule {}",
-                    diagnosis.category, diagnosis.score, diagnosis.rule
-                )
+                &match (&diagnosis.rule, &diagnosis.entry) {
+                    (Some(rule), _) if diagnosis.kind == DiagnosisKind::Related => format!(
+                        "{} | confidence {:.2} | possibly related rule {rule}",
+                        diagnosis.category, diagnosis.score
+                    ),
+                    (Some(rule), _) => format!(
+                        "{} | confidence {:.2} | rule {rule}",
+                        diagnosis.category, diagnosis.score
+                    ),
+                    (None, entry) => format!(
+                        "{} | confidence {:.2} | catalog meaning {} (no rule explains it)",
+                        diagnosis.category,
+                        diagnosis.score,
+                        entry.as_deref().unwrap_or_default()
+                    ),
+                }
             )
         );
         if !diagnosis.summary.is_empty() {
@@ -564,6 +702,10 @@ fn render_causes_text(
         let _ = writeln!(out, "   {}", p.paint(HEADING, "Evidence"));
         for evidence in &diagnosis.evidence {
             push_paragraph(&mut out, evidence, width, "   - ", "     ");
+        }
+        if let Some(check_first) = &diagnosis.check_first {
+            let _ = writeln!(out, "   {}", p.paint(HEADING, "What to check first"));
+            push_paragraph(&mut out, check_first, width, "   ", "   ");
         }
         if !diagnosis.causes.is_empty() {
             let _ = writeln!(out, "   {}", p.paint(HEADING, "Why it happens"));

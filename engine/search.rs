@@ -122,6 +122,11 @@ impl ApproximatePhrases {
         }
     }
 
+    /// The phrase with this id, as given.
+    pub fn phrase(&self, id: usize) -> &str {
+        &self.texts[id]
+    }
+
     /// Calls `visit(phrase id, byte range)` for approximate occurrences of phrases in `text`
     /// (exact ones included, and only exact ones for short phrases); each place is reported
     /// once, and at most [`MAX_REPORTS`] places per phrase.

@@ -14,9 +14,10 @@
 
 use std::cell::RefCell;
 
-use rdp_doctor::catalog::{Bundle, Knowledge};
+use rdp_doctor::catalog::{Bundle, Category, Knowledge};
 use rdp_doctor::extract::{Extraction, Extractor};
-use rdp_doctor::matcher::{Candidate, Matcher};
+use rdp_doctor::matcher::{Candidate, Matcher, Meaning};
+use rdp_doctor::related::{Related, RelatedRule};
 use serde_json::{Value, json};
 
 /// The longest paste diagnosed, in characters; the rest is cut off and `truncated` is set.
@@ -27,6 +28,7 @@ struct Engine {
     knowledge: &'static Knowledge,
     extractor: Extractor<'static>,
     matcher: Matcher<'static>,
+    related: Related,
 }
 
 thread_local! {
@@ -120,6 +122,7 @@ fn load_bundle(text: &str) -> Result<Value, String> {
         knowledge,
         extractor: Extractor::new(knowledge),
         matcher: Matcher::new(knowledge),
+        related: Related::new(knowledge),
     };
     let summary = json!({
         "rules": knowledge.rules.len(),
@@ -139,6 +142,12 @@ fn diagnosis(engine: &Engine, text: &str) -> Value {
     };
     let extraction = engine.extractor.extract(text);
     let candidates = engine.matcher.rank(&extraction, text);
+    let meanings = rdp_doctor::matcher::meanings(engine.knowledge, &extraction, &candidates);
+    let related = if candidates.is_empty() && meanings.is_empty() {
+        engine.related.find(text)
+    } else {
+        Vec::new()
+    };
     json!({
         "codes": codes(&extraction),
         "messages": extraction.messages.iter().map(|m| json!({
@@ -148,7 +157,12 @@ fn diagnosis(engine: &Engine, text: &str) -> Value {
             "coverage": m.coverage,
         })).collect::<Vec<_>>(),
         "hosts": extraction.hosts.iter().map(|h| &h.host).collect::<Vec<_>>(),
-        "candidates": candidates.iter().map(|c| candidate(engine.knowledge, c, text)).collect::<Vec<_>>(),
+        "candidates": candidates
+            .iter()
+            .map(|c| candidate(engine.knowledge, c, text))
+            .chain(meanings.iter().map(|m| meaning(engine.knowledge, m, text)))
+            .chain(related.iter().map(|r| related_rule(engine.knowledge, r)))
+            .collect::<Vec<_>>(),
         "truncated": truncated,
     })
 }
@@ -175,7 +189,9 @@ fn codes(extraction: &Extraction) -> Vec<Value> {
 fn candidate(knowledge: &Knowledge, candidate: &Candidate, text: &str) -> Value {
     let rule = &knowledge.rules[candidate.rule];
     json!({
+        "kind": "rule",
         "id": rule.id,
+        "path": rdp_doctor::model::rule_path(&rule.id),
         "title": rule.title,
         "category": rule.category,
         "raw": candidate.raw,
@@ -185,5 +201,43 @@ fn candidate(knowledge: &Knowledge, candidate: &Candidate, text: &str) -> Value 
             "weight": e.weight,
             "excerpts": e.spans.iter().map(|s| s.slice(text)).collect::<Vec<_>>(),
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// A catalog meaning, shaped as a candidate: ranked after the rules, linking to its code page.
+fn meaning(knowledge: &Knowledge, meaning: &Meaning, text: &str) -> Value {
+    let entry = &knowledge.catalog.entries()[meaning.entry];
+    json!({
+        "kind": "catalog",
+        "id": entry.key(),
+        "path": rdp_doctor::model::code_path(entry),
+        "title": entry.title(),
+        "category": entry.category.unwrap_or(Category::Other),
+        "raw": meaning.raw,
+        "score": meaning.score,
+        "evidence": meaning.evidence.iter().map(|named| json!({
+            "description": named.description,
+            "weight": meaning.raw,
+            "excerpts": named.spans.iter().map(|s| s.slice(text)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// A possibly related rule, shaped as a candidate: nothing was recognised, words are shared.
+fn related_rule(knowledge: &Knowledge, related: &RelatedRule) -> Value {
+    let rule = &knowledge.rules[related.rule];
+    json!({
+        "kind": "related",
+        "id": rule.id,
+        "path": rdp_doctor::model::rule_path(&rule.id),
+        "title": rule.title,
+        "category": rule.category,
+        "raw": 0.0,
+        "score": related.score,
+        "evidence": [json!({
+            "description": format!("possibly related: shares the words {}", related.words.join(", ")),
+            "weight": 0.0,
+            "excerpts": [],
+        })],
     })
 }

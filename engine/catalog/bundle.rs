@@ -116,22 +116,16 @@ impl Bundle {
     }
 }
 
-/// Rule fields that only reports and pages show, never extraction or ranking.
-const RULE_TEXTS: &[&str] = &[
-    "summary",
-    "causes",
-    "steps",
-    "references",
-    "examples",
-    "counter_examples",
-];
+/// Rule fields that only reports and pages show, never extraction or ranking. The summary,
+/// causes and examples stay: the words-without-codes search (`related`) reads them.
+const RULE_TEXTS: &[&str] = &["steps", "references", "counter_examples"];
 
-/// Catalog entry fields that only `explain` and the pages show.
-const ENTRY_TEXTS: &[&str] = &["note", "references"];
+/// Catalog entry fields that only `explain`, reports and the pages show.
+const ENTRY_TEXTS: &[&str] = &["note", "references", "check_first"];
 
 /// Removes from a document the texts the paste box never reads (most of its size): a rule's
-/// summary, causes, steps, references and examples, a catalog entry's meaning, note and
-/// references. Labels are kept whole.
+/// steps, references and counter-examples, a catalog entry's meaning, note, check-first text
+/// and references. Labels are kept whole.
 fn slim(relative: &str, value: &mut serde_json::Value) {
     if is_labels(relative) {
         return;

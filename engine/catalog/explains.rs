@@ -2,12 +2,13 @@
 
 use std::collections::HashMap;
 
-use super::{Catalog, Code, Rule};
+use super::{Catalog, Code, Pattern, Rule};
 
 /// Which rules explain which catalog entries, computed once when the knowledge is loaded.
 ///
 /// A rule explains an entry when its `codes` name the entry's code in the entry's family, or
-/// the code without a family (a bare code explains every family that defines it).
+/// the code without a family (a bare code explains every family that defines it), or when one
+/// of its signatures is the entry's message.
 #[derive(Debug, Clone, Default)]
 pub struct Explains {
     /// By entry index: the rules that explain it, in load order.
@@ -36,6 +37,16 @@ impl Explains {
                     if !mine.contains(&e) {
                         mine.push(e);
                         rules_by_entry[e].push(r);
+                    }
+                }
+            }
+            for signature in &rule.signatures {
+                if let Pattern::Message(key) = &signature.pattern {
+                    if let Some(e) = catalog.index_of(key) {
+                        if !mine.contains(&e) {
+                            mine.push(e);
+                            rules_by_entry[e].push(r);
+                        }
                     }
                 }
             }

@@ -419,6 +419,7 @@ impl Knowledge {
     /// file is parsed once, and files that fail validation for another reason are still seen.
     pub(crate) fn load_inspected(layers: &[Layer], inspect: Inspector<'_>) -> Knowledge {
         let mut knowledge = Knowledge::default();
+        let mut texts = Vec::new();
         let mut rules: IndexMap<String, Rule> = IndexMap::new();
         let mut probes: IndexMap<String, ProbeScript> = IndexMap::new();
         for layer in layers {
@@ -437,7 +438,7 @@ impl Knowledge {
                 .into_iter()
                 .partition(|f| f.relative.starts_with("catalog/"));
             for file in catalog_files {
-                knowledge.load_catalog_file(file, inspect);
+                knowledge.load_catalog_file(file, inspect, &mut texts);
             }
             let mut layer_ids = HashSet::new();
             for file in rule_files {
@@ -467,6 +468,25 @@ impl Knowledge {
                     });
                 }
                 rules.insert(rule.id.clone(), rule);
+            }
+        }
+        // Texts are added once every layer's entries are known, so a translation may name an
+        // entry of a lower layer or of a file read after it.
+        for text in texts {
+            if !knowledge
+                .catalog
+                .add_text(&text.key, &text.lang, &text.text)
+            {
+                knowledge.problems.push(Problem {
+                    kind: ProblemKind::Reference,
+                    origin: text.origin,
+                    line: text.position.map(|p| p.line),
+                    column: text.position.map(|p| p.column),
+                    message: format!("text for `{}`, which no catalog entry has", text.key),
+                    hint: Some(
+                        "`entry` is the code (0x904) or id of an entry of the file's family".into(),
+                    ),
+                });
             }
         }
         knowledge.rules = rules.into_values().collect();
@@ -589,7 +609,12 @@ impl Knowledge {
         self.rules.iter().find(|r| r.id == id)
     }
 
-    fn load_catalog_file(&mut self, file: &SourceFile, inspect: Inspector<'_>) {
+    fn load_catalog_file(
+        &mut self,
+        file: &SourceFile,
+        inspect: Inspector<'_>,
+        texts: &mut Vec<PendingText>,
+    ) {
         if is_labels(&file.relative) {
             match parse_file::<labels::LabelsFile>(file) {
                 Ok((labels, _)) => self.labels.add_file(labels),
@@ -605,6 +630,19 @@ impl Knowledge {
             }
         };
         inspect(file, Parsed::Catalog(&parsed), &index);
+        for (i, text) in parsed.texts.iter().enumerate() {
+            let entry = match Code::parse(&text.entry) {
+                Some(code) => code.to_string(),
+                None => text.entry.clone(),
+            };
+            texts.push(PendingText {
+                key: format!("{}:{entry}", parsed.family.prefix()),
+                lang: text.lang.clone(),
+                text: text.text.clone(),
+                origin: file.origin.clone(),
+                position: index.locate(&format!("texts[{i}].entry")),
+            });
+        }
         for (i, entry) in parsed.entries.into_iter().enumerate() {
             let path = format!("entries[{i}]");
             let code = match &entry.code {
@@ -641,6 +679,8 @@ impl Knowledge {
                 aliases: entry.aliases,
                 messages: entry.messages,
                 note: entry.note,
+                category: entry.category,
+                check_first: entry.check_first,
                 references: entry.references,
                 origin: file.origin.clone(),
             };
@@ -860,6 +900,15 @@ fn template_references(line: &str) -> Vec<&str> {
         rest = &after[end..];
     }
     found
+}
+
+/// A catalog text waiting for every entry to be loaded: the entry's key, the text, its place.
+struct PendingText {
+    key: String,
+    lang: String,
+    text: String,
+    origin: Origin,
+    position: Option<Position>,
 }
 
 /// A knowledge file as the loader parsed it, for [`Knowledge::load_inspected`].

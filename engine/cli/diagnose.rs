@@ -59,11 +59,22 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
             host.host, host.host
         ));
     }
+    let meanings = crate::matcher::meanings(knowledge, &extraction, &candidates);
+    let related = if candidates.is_empty() && meanings.is_empty() {
+        crate::related::Related::new(knowledge).find(&paste.text)
+    } else {
+        Vec::new()
+    };
+    let ranking = render::Ranking {
+        candidates: &candidates,
+        meanings: &meanings,
+        related: &related,
+    };
     let report = render::build_report(
         knowledge,
         &paste.text,
         &extraction,
-        &candidates,
+        ranking,
         &notices,
         probes.as_ref(),
     );
@@ -174,7 +185,10 @@ pub(super) fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         knowledge,
         "",
         &extraction,
-        &candidates,
+        render::Ranking {
+            candidates: &candidates,
+            ..Default::default()
+        },
         &notices,
         Some(&probes),
     );

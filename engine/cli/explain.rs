@@ -12,6 +12,8 @@ pub(super) struct Explanation<'a> {
     symbol: Option<&'a str>,
     name: &'a str,
     meaning: &'a str,
+    category: &'a str,
+    check_first: Option<String>,
     aliases: &'a [String],
     messages: &'a indexmap::IndexMap<String, Vec<String>>,
     note: Option<&'a str>,
@@ -43,6 +45,8 @@ pub(super) fn explain(knowledge: &Knowledge, args: &ExplainArgs) -> u8 {
             symbol: entry.symbol.as_deref(),
             name: &entry.name,
             meaning: entry.meaning.trim(),
+            category: entry.category.unwrap_or(Category::Other).as_str(),
+            check_first: crate::render::check_first_text(entry),
             aliases: &entry.aliases,
             messages: &entry.messages,
             note: entry.note.as_deref(),
@@ -79,6 +83,10 @@ pub(super) fn explain(knowledge: &Knowledge, args: &ExplainArgs) -> u8 {
                 }
                 let _ = writeln!(out, "  applies:  {}", e.applies);
                 let _ = writeln!(out, "  meaning:  {}", e.meaning);
+                let _ = writeln!(out, "  category: {}", e.category);
+                if let Some(check) = &e.check_first {
+                    let _ = writeln!(out, "  check:    {check}");
+                }
                 if let Some(note) = e.note {
                     let _ = writeln!(out, "  note:     {}", note.trim());
                 }

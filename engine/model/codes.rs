@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use indexmap::IndexMap;
 use serde::Deserialize;
 
-use super::{Code, Family, Origin, Reference};
+use super::{Category, Code, Family, Origin, Reference};
 
 /// A file of rdp-doctor's error-code catalog: the codes of one family (`catalog/<family>.yaml`).
 #[derive(Debug, Deserialize, schemars::JsonSchema)]
@@ -15,7 +15,28 @@ pub(crate) struct CatalogFile {
     /// The family every entry belongs to.
     pub family: Family,
     /// The codes.
+    #[serde(default)]
     pub entries: Vec<EntryFile>,
+    /// Texts of entries defined elsewhere (here or in another file or layer of the same
+    /// family), each in one language and with where it was seen: translations.
+    #[serde(default)]
+    pub texts: Vec<TextFile>,
+}
+
+/// One more text of a catalog entry, in one language.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct TextFile {
+    /// The entry: its code (`0x904`) or, for an entry without a code, its id.
+    #[schemars(schema_with = "code_schema")]
+    pub entry: String,
+    /// The language (`de`, `pt-BR`, `zh-TW`, ...).
+    pub lang: String,
+    /// The text as the program shows it; `{host}` or `{value}` where it varies.
+    pub text: String,
+    /// Where this text was seen (a URL); `rules check` (the `cli` feature) checks it.
+    #[cfg_attr(not(feature = "cli"), allow(dead_code))]
+    pub source: Option<String>,
 }
 
 /// A code: a string, or a number where YAML reads a bare `0x904` as one.
@@ -48,6 +69,11 @@ pub(crate) struct EntryFile {
     pub messages: IndexMap<String, Vec<String>>,
     /// A remark.
     pub note: Option<String>,
+    /// The category of what it usually means, so that it is a candidate of its own when no
+    /// rule explains it.
+    pub category: Option<Category>,
+    /// What to check first, in a sentence or two (a template, like a rule's texts).
+    pub check_first: Option<String>,
     /// Where the facts come from.
     #[serde(default)]
     pub references: Vec<Reference>,
@@ -74,6 +100,10 @@ pub struct CatalogEntry {
     pub messages: IndexMap<String, Vec<String>>,
     /// Caveats and cross-family readings.
     pub note: Option<String>,
+    /// The category of what it usually means (`other` when the file gives none).
+    pub category: Option<Category>,
+    /// What to check first (a template).
+    pub check_first: Option<String>,
     /// Where the facts come from.
     pub references: Vec<Reference>,
     /// The file the entry came from.
@@ -88,6 +118,17 @@ impl CatalogEntry {
             (None, Some(id)) => format!("{}:{id}", self.family.prefix()),
             (None, None) => format!("{}:?", self.family.prefix()),
         }
+    }
+
+    /// A heading for the entry: its family, code and name (`client disconnect reason 0x904:
+    /// Socket closed`).
+    pub fn title(&self) -> String {
+        format!(
+            "{} {}: {}",
+            self.family.label(),
+            self.display_code(),
+            self.name
+        )
     }
 
     /// The code as text, or the id of a message-only entry.
@@ -159,6 +200,21 @@ impl Catalog {
     /// The position of the entry with this key in [`Catalog::entries`].
     pub fn index_of(&self, key: &str) -> Option<usize> {
         self.by_key.get(key).copied()
+    }
+
+    /// Adds a text in `lang` to the entry with this key; false when there is no such entry.
+    pub(crate) fn add_text(&mut self, key: &str, lang: &str, text: &str) -> bool {
+        let Some(&index) = self.by_key.get(key) else {
+            return false;
+        };
+        let texts = self.entries[index]
+            .messages
+            .entry(lang.to_string())
+            .or_default();
+        if !texts.iter().any(|t| t == text) {
+            texts.push(text.to_string());
+        }
+        true
     }
 
     /// The entry with this key (`disconnect:0x904`, `other:identity-warning`).

@@ -106,6 +106,26 @@ vocabulary! {
         EventId = "event_id",
         /// Status codes and messages that belong to no family above.
         Other = "other",
+        /// Windows NTSTATUS values (`STATUS_LOGON_FAILURE`, 0xC000006D).
+        Ntstatus = "ntstatus",
+        /// SSPI status codes (`SEC_E_*`, 0x8009xxxx).
+        Sspi = "sspi",
+        /// HRESULT and Win32 errors (0x8007xxxx, `E_PROXY_*`).
+        Hresult = "hresult",
+        /// Windows Sockets errors (`WSAETIMEDOUT`, 10060).
+        Winsock = "winsock",
+        /// OpenSSL certificate verification results and TLS library errors.
+        Openssl = "openssl",
+        /// FreeRDP log lines other than its ERRCONNECT/ERRINFO codes.
+        Freerdp = "freerdp",
+        /// Remmina's dialogs.
+        Remmina = "remmina",
+        /// xrdp and xrdp-sesman log lines and login-window messages.
+        Xrdp = "xrdp",
+        /// Apache Guacamole: guacd log lines and the web client's messages.
+        Guacamole = "guacamole",
+        /// rdesktop's messages.
+        Rdesktop = "rdesktop",
     }
 }
 
@@ -121,6 +141,16 @@ impl Family {
             Family::AvdClient => "avd",
             Family::EventId => "event",
             Family::Other => "other",
+            Family::Ntstatus => "ntstatus",
+            Family::Sspi => "sspi",
+            Family::Hresult => "hresult",
+            Family::Winsock => "winsock",
+            Family::Openssl => "openssl",
+            Family::Freerdp => "freerdp",
+            Family::Remmina => "remmina",
+            Family::Xrdp => "xrdp",
+            Family::Guacamole => "guacamole",
+            Family::Rdesktop => "rdesktop",
         }
     }
 
@@ -144,6 +174,16 @@ impl Family {
             Family::AvdClient => "Azure Virtual Desktop / Windows App code",
             Family::EventId => "Windows event ID",
             Family::Other => "other status or message",
+            Family::Ntstatus => "NTSTATUS",
+            Family::Sspi => "SSPI status",
+            Family::Hresult => "HRESULT / Win32 error",
+            Family::Winsock => "Windows Sockets error",
+            Family::Openssl => "OpenSSL result",
+            Family::Freerdp => "FreeRDP log message",
+            Family::Remmina => "Remmina message",
+            Family::Xrdp => "xrdp message",
+            Family::Guacamole => "Apache Guacamole message",
+            Family::Rdesktop => "rdesktop message",
         }
     }
 
@@ -172,6 +212,22 @@ impl Family {
             Family::Other => {
                 "when it appears as a status (HRESULT, NTSTATUS) or in a third-party client"
             }
+            Family::Ntstatus => {
+                "when it is a status of a logon or NLA exchange (0xC000xxxx), e.g. an event 4625's Status or a FreeRDP NTSTATUS line"
+            }
+            Family::Sspi => "when it is an SSPI or Schannel status (0x8009xxxx, SEC_E_*)",
+            Family::Hresult => {
+                "when it is an HRESULT or a Win32 error a Windows client or gateway reports"
+            }
+            Family::Winsock => "when a client reports a socket error (10060, WSAETIMEDOUT)",
+            Family::Openssl => {
+                "when an OpenSSL-based client (FreeRDP, xrdp, rdesktop, guacd) reports a certificate or TLS error"
+            }
+            Family::Freerdp => "when a FreeRDP log prints it",
+            Family::Remmina => "when Remmina shows it",
+            Family::Xrdp => "when xrdp, xrdp-sesman or the xrdp login window prints it",
+            Family::Guacamole => "when guacd logs it or the Guacamole web page shows it",
+            Family::Rdesktop => "when rdesktop prints it",
         }
     }
 }
@@ -303,6 +359,41 @@ impl fmt::Display for Origin {
             Origin::File(path) => write!(f, "{}", path.display()),
         }
     }
+}
+
+/// A path segment from an id: kebab-case ids as they are, anything else spelled safely.
+pub fn slug(id: &str) -> String {
+    let safe = !id.is_empty()
+        && !id.starts_with('.')
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
+    if safe {
+        return id.to_string();
+    }
+    let mut out = String::new();
+    for c in id.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+            out.push(c);
+        } else {
+            out.push_str(&format!("~{:x}", c as u32));
+        }
+    }
+    if out.is_empty() { "~".into() } else { out }
+}
+
+/// The path of a rule's page.
+pub fn rule_path(id: &str) -> String {
+    format!("rules/{}/index.html", slug(id))
+}
+
+/// The path of a catalog entry's page: `codes/disconnect/0x904/index.html`.
+pub fn code_path(entry: &codes::CatalogEntry) -> String {
+    format!(
+        "codes/{}/{}/index.html",
+        entry.family.prefix(),
+        slug(&entry.display_code())
+    )
 }
 
 #[cfg(test)]

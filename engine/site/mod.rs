@@ -20,6 +20,7 @@ use crate::catalog::{
 };
 use crate::extract::Extraction;
 use crate::matcher::Candidate;
+pub use crate::model::{code_path, rule_path, slug};
 use crate::render::{self, Diagnosis};
 
 /// The site's assets, copied as they are (path under `site/assets/`).
@@ -153,7 +154,10 @@ impl<'k> Site<'k> {
             knowledge,
             "",
             &Extraction::default(),
-            &candidates,
+            render::Ranking {
+                candidates: &candidates,
+                ..Default::default()
+            },
             &[],
             None,
         );
@@ -474,6 +478,8 @@ impl<'k> Site<'k> {
             family_label: entry.family.label(),
             reading: entry.family.reading(),
             meaning: entry.meaning.clone(),
+            category: entry.category.unwrap_or(Category::Other).as_str(),
+            check_first: render::check_first_text(entry),
             aliases: entry.aliases.clone(),
             messages: entry
                 .messages
@@ -639,41 +645,6 @@ fn script_json(json: &str) -> String {
     json.replace("</", "<\\/")
         .replace('\u{2028}', "\\u2028")
         .replace('\u{2029}', "\\u2029")
-}
-
-/// A path segment from an id: kebab-case ids as they are, anything else spelled safely.
-pub fn slug(id: &str) -> String {
-    let safe = !id.is_empty()
-        && !id.starts_with('.')
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.');
-    if safe {
-        return id.to_string();
-    }
-    let mut out = String::new();
-    for c in id.chars() {
-        if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-            out.push(c);
-        } else {
-            out.push_str(&format!("~{:x}", c as u32));
-        }
-    }
-    if out.is_empty() { "~".into() } else { out }
-}
-
-/// The path of a rule's page.
-pub fn rule_path(id: &str) -> String {
-    format!("rules/{}/index.html", slug(id))
-}
-
-/// The path of a catalog entry's page: `codes/disconnect/0x904/index.html`.
-pub fn code_path(entry: &CatalogEntry) -> String {
-    format!(
-        "codes/{}/{}/index.html",
-        entry.family.prefix(),
-        slug(&entry.display_code())
-    )
 }
 
 /// Catalog entries by code, for the rules' code references.
@@ -878,6 +849,8 @@ struct CodeView {
     family_label: &'static str,
     reading: &'static str,
     meaning: String,
+    category: &'static str,
+    check_first: Option<String>,
     aliases: Vec<String>,
     messages: Vec<Messages>,
     note: Option<String>,

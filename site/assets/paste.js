@@ -37,9 +37,11 @@
   function showCandidate(candidate, root) {
     var item = element("li", "candidate");
     item.dataset.rule = candidate.id;
+    item.dataset.kind = candidate.kind;
     var heading = element("h3");
     var link = element("a", "", candidate.title);
-    link.href = root + "rules/" + encodeURIComponent(candidate.id) + "/index.html";
+    // The engine gives each candidate's page: a rule's, or the code page of a catalog meaning.
+    link.href = root + candidate.path;
     heading.append(link);
     item.append(heading);
     var meta = element("p", "meta");
@@ -48,12 +50,18 @@
       " \u00b7 ",
       element("span", "category", candidate.category.replace(/_/g, " "))
     );
+    if (candidate.kind === "catalog") {
+      meta.append(" \u00b7 ", element("span", "kind", "what the code or message means; no rule explains it"));
+    } else if (candidate.kind === "related") {
+      meta.append(" \u00b7 ", element("span", "kind", "possibly related: nothing was recognised, the words are shared"));
+    }
     item.append(meta);
     var evidence = element("ul", "evidence");
     candidate.evidence.forEach(function (piece) {
       var line = element("li");
       var weight = (piece.weight > 0 ? "+" : "") + piece.weight;
-      line.append(element("span", "", piece.description + " (" + weight + ")"));
+      var label = candidate.kind === "rule" ? piece.description + " (" + weight + ")" : piece.description;
+      line.append(element("span", "", label));
       piece.excerpts.slice(0, 3).forEach(function (excerpt) {
         line.append(" ", element("q", "excerpt", excerpt));
       });

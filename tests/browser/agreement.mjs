@@ -1,6 +1,7 @@
 // Checks that the website's paste box, which runs rdp-doctor's engine compiled to WebAssembly,
 // reads and ranks texts exactly as the command line does: the same codes with the same roles
-// and families, and every candidate with the same score, in the same order (not only the top 3).
+// and families, and every candidate (rules, then catalog meanings) with the same score, in the
+// same order (not only the top 3).
 //
 //   node tests/browser/agreement.mjs SITE_DIR
 //
@@ -49,7 +50,7 @@ export function agreementTexts(binary) {
 function fromReport(report) {
   return {
     codes: report.input.codes.map((c) => [c.code, c.role, c.family ?? null]),
-    candidates: report.diagnoses.map((d) => [d.rule, d.score]),
+    candidates: report.diagnoses.map((d) => [d.rule ?? d.entry, d.score]),
   };
 }
 

@@ -110,6 +110,7 @@ fn json_output_keeps_the_contract_field_names() {
             "causes",
             "codes",
             "evidence",
+            "kind",
             "probes",
             "references",
             "rule",
@@ -131,12 +132,15 @@ fn json_output_keeps_the_contract_field_names() {
 #[test]
 fn exit_code_1_when_nothing_matches_says_what_was_seen_and_how_to_add_a_rule() {
     let output = rdp_doctor(
-        &["diagnose", "The printer is out of paper. Error code: 0x1"],
+        &[
+            "diagnose",
+            "The printer is out of paper. Error code: 0x5a5a",
+        ],
         None,
     );
     assert_eq!(output.status.code(), Some(1));
     let text = stdout(&output);
-    assert!(text.contains("0x1"), "{text}");
+    assert!(text.contains("0x5a5a"), "{text}");
     assert!(text.contains("No rule matched"), "{text}");
     assert!(text.contains("--rules DIR"), "{text}");
 }

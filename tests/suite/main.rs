@@ -2,6 +2,7 @@
 
 mod cli;
 mod extract;
+mod generalisation;
 pub mod golden;
 mod knowledge;
 mod lab;
