@@ -413,12 +413,21 @@ pub struct Extractor<'k> {
 /// Fragments shorter than this (in characters) are recognised only when written exactly.
 const MIN_APPROXIMATE_FRAGMENT: usize = 24;
 
+/// A fragment shared by this many entries identifies none of them.
+const GENERIC_OWNERS: usize = 5;
+
+/// A message is recognised only when more of it than a common phrase ("connection timed out",
+/// 20 characters) was found.
+const MIN_MESSAGE_CHARS: usize = 21;
+
 struct MessageIndex {
     phrases: ApproximatePhrases,
     /// For each pattern: entry index, message number, fragment length in chars.
     fragments: Vec<(usize, usize, usize)>,
     /// For each pattern: whether it alone identifies its entry (long, and in no other entry).
     telling: Vec<bool>,
+    /// For each pattern: whether so many entries share it that it identifies none.
+    generic: Vec<bool>,
     /// For each (entry, message): language and total length of its fragments.
     messages: HashMap<(usize, usize), (String, usize)>,
 }
@@ -1074,24 +1083,24 @@ fn apply_dialog_shape(text: &str, found: &mut [RawCode]) {
 }
 
 impl MessageIndex {
+    fn is_cjk(&self, pattern: usize) -> bool {
+        self.phrases.phrase(pattern).chars().any(is_cjk)
+    }
+
     fn build(catalog: &Catalog) -> Option<MessageIndex> {
         let mut patterns = Vec::new();
         let mut fragments = Vec::new();
-        let mut messages = HashMap::new();
+        let mut languages = HashMap::new();
         for (entry_index, entry) in catalog.entries().iter().enumerate() {
             let mut number = 0;
             for (lang, texts) in &entry.messages {
                 for text in texts {
-                    let mut total = 0;
                     for fragment in message_fragments(text) {
                         let length = fragment.chars().count();
-                        total += length;
                         patterns.push(fragment);
                         fragments.push((entry_index, number, length));
                     }
-                    if total > 0 {
-                        messages.insert((entry_index, number), (lang.clone(), total));
-                    }
+                    languages.insert((entry_index, number), lang.clone());
                     number += 1;
                 }
             }
@@ -1099,7 +1108,8 @@ impl MessageIndex {
         if patterns.is_empty() {
             return None;
         }
-        // A long fragment that belongs to one entry only identifies it on its own.
+        // A long fragment that belongs to one entry only identifies it on its own; one that
+        // many entries share ("Please contact your system administrator.") identifies none.
         let mut owners: HashMap<&str, Vec<usize>> = HashMap::new();
         for (pattern, &(entry, ..)) in patterns.iter().zip(&fragments) {
             let entries = owners.entry(pattern.as_str()).or_default();
@@ -1107,6 +1117,10 @@ impl MessageIndex {
                 entries.push(entry);
             }
         }
+        let generic: Vec<bool> = patterns
+            .iter()
+            .map(|pattern| owners[pattern.as_str()].len() >= GENERIC_OWNERS)
+            .collect();
         let telling = patterns
             .iter()
             .map(|pattern| {
@@ -1119,10 +1133,23 @@ impl MessageIndex {
                 long && owners[pattern.as_str()].len() == 1
             })
             .collect();
+        // Each message's length counts only the fragments that can identify it.
+        let mut messages: HashMap<(usize, usize), (String, usize)> = HashMap::new();
+        for (i, &(entry, number, length)) in fragments.iter().enumerate() {
+            if generic[i] {
+                continue;
+            }
+            let lang = &languages[&(entry, number)];
+            messages
+                .entry((entry, number))
+                .or_insert_with(|| (lang.clone(), 0))
+                .1 += length;
+        }
         Some(MessageIndex {
             phrases: ApproximatePhrases::new(&patterns),
             fragments,
             telling,
+            generic,
             messages,
         })
     }
@@ -1132,6 +1159,9 @@ impl MessageIndex {
         let mut hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
         self.phrases.visit(&folded.text, |pattern, range| {
             let (entry, number, length) = self.fragments[pattern];
+            if self.generic[pattern] {
+                return;
+            }
             // A short fragment with a typo is too likely to be another sentence ("can't
             // connect to the" is not "cannot connect to the"): short ones count only exactly.
             if length < MIN_APPROXIMATE_FRAGMENT
@@ -1155,6 +1185,11 @@ impl MessageIndex {
                 continue;
             };
             let matched: usize = patterns.iter().map(|&p| self.fragments[p].2).sum();
+            // A message known only by a few words ("Connection timed out") is too common a
+            // sentence to name its entry.
+            if matched < MIN_MESSAGE_CHARS && !patterns.iter().any(|&p| self.is_cjk(p)) {
+                continue;
+            }
             let coverage = matched as f64 / *total as f64;
             let telling = patterns.iter().any(|&p| self.telling[p]);
             if coverage < 0.5 && !telling {

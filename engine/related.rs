@@ -6,7 +6,8 @@
 //! a plural `s` is dropped, common words are skipped, CJK text is read as character pairs, and a
 //! few everyday words are read as the words rules use ("kicked" as "disconnected").
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 
 use serde::Serialize;
 
@@ -206,6 +207,37 @@ const STOPWORDS: &[&str] = &[
     "message",
 ];
 
+/// CJK words as common in RDP texts as "remote desktop" and "error": their character pairs are
+/// not indexed.
+const CJK_STOPWORDS: &[&str] = &[
+    "リモートデスクトップ接続",
+    "リモートコンピューター",
+    "エラーコード",
+    "远程桌面连接",
+    "远程计算机",
+    "错误代码",
+    "遠端桌面連線",
+    "遠端電腦",
+    "錯誤碼",
+    "원격데스크톱연결",
+    "원격컴퓨터",
+    "오류코드",
+];
+
+/// The character pairs of [`CJK_STOPWORDS`].
+static CJK_STOP_PAIRS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    CJK_STOPWORDS
+        .iter()
+        .flat_map(|word| {
+            let chars: Vec<char> = word.chars().collect();
+            chars
+                .windows(2)
+                .map(|pair| pair.iter().collect::<String>())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+});
+
 /// A rule offered because the paste shares its words, without evidence of its cause.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RelatedRule {
@@ -334,7 +366,10 @@ fn words(text: &str) -> Vec<String> {
                     continue;
                 }
                 if let Some(p) = cjk_previous {
-                    out.push(format!("{p}{c}"));
+                    let pair = format!("{p}{c}");
+                    if !CJK_STOP_PAIRS.contains(&pair) {
+                        out.push(pair);
+                    }
                 }
                 cjk_previous = Some(c);
             }
@@ -371,5 +406,6 @@ mod tests {
             ["disconnected", "computer", "screen", "black"]
         );
         assert_eq!(words("黑屏了"), ["黑屏", "屏了"]);
+        assert!(words("リモート デスクトップ接続").is_empty());
     }
 }
