@@ -585,9 +585,9 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
         let role = role_label(&code.role);
         let mut line = format!(
             "  {} {role}, {family}: {name}",
-            p.paint(CODE, &format!("{:<10}", code.code)),
+            p.paint(CODE, &format!("{:<10}", shown_code(code))),
         );
-        if code.written != code.code {
+        if code.written != code.code && code.written != shown_code(code) {
             let _ = write!(line, " (written {})", code.written);
         }
         if !code.other_readings.is_empty() {
@@ -762,6 +762,16 @@ fn render_causes_text(
         }
     }
     out
+}
+
+/// A code as the report shows it: an event ID in decimal (`1149`), any other code in hex.
+fn shown_code(code: &CodeReport) -> String {
+    match (code.role.as_str(), code.code.strip_prefix("0x")) {
+        ("event_id", Some(hex)) => {
+            u32::from_str_radix(hex, 16).map_or_else(|_| code.code.clone(), |n| n.to_string())
+        }
+        _ => code.code.clone(),
+    }
 }
 
 fn role_label(role: &str) -> &'static str {

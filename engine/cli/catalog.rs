@@ -51,8 +51,51 @@ pub(super) fn list_catalog(
     })
 }
 
-pub(super) fn coverage(knowledge: &Knowledge, format: ListFormat) -> u8 {
-    let rows = crate::catalog::coverage::family_coverage(knowledge);
+pub(super) fn coverage(knowledge: &Knowledge, by: CoverageBy, format: ListFormat) -> u8 {
+    use crate::catalog::coverage;
+    match by {
+        CoverageBy::Family => {}
+        CoverageBy::Language => {
+            let rows = coverage::language_coverage(knowledge);
+            return print_listing(format, &rows, |out| {
+                out.push_str(&table(
+                    ["language", "entries", "texts", "families"],
+                    rows.iter()
+                        .map(|row| {
+                            [
+                                row.lang.clone(),
+                                row.entries.to_string(),
+                                row.texts.to_string(),
+                                row.families.join(" "),
+                            ]
+                        })
+                        .collect(),
+                    &[1, 2],
+                ));
+            });
+        }
+        CoverageBy::Category => {
+            let rows = coverage::category_coverage(knowledge);
+            return print_listing(format, &rows, |out| {
+                out.push_str(&table(
+                    ["category", "entries", "rules", "examples", "sources"],
+                    rows.iter()
+                        .map(|row| {
+                            [
+                                row.category.to_string(),
+                                row.entries.to_string(),
+                                row.rules.to_string(),
+                                row.examples.to_string(),
+                                row.sources.to_string(),
+                            ]
+                        })
+                        .collect(),
+                    &[1, 2, 3, 4],
+                ));
+            });
+        }
+    }
+    let rows = coverage::family_coverage(knowledge);
     print_listing(format, &rows, |out| {
         use std::fmt::Write as _;
         out.push_str(&table(

@@ -105,12 +105,27 @@ pub enum CatalogCommand {
         format: ListFormat,
     },
     /// Per family: how many codes the catalog defines, how many a rule explains, and how many
-    /// of those rules have examples and counter-examples.
+    /// of those rules have examples and counter-examples; or per language or category.
     Coverage {
+        /// What to count by: `family` (codes and the rules that explain them), `language`
+        /// (entries and texts per language) or `category` (catalog entries and rules).
+        #[arg(long, value_enum, default_value_t = CoverageBy::Family)]
+        by: CoverageBy,
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
     },
+}
+
+/// What `catalog coverage` counts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CoverageBy {
+    /// Per code family (and program).
+    Family,
+    /// Per language of the catalog's texts.
+    Language,
+    /// Per category: catalog entries and rules.
+    Category,
 }
 
 fn parse_family(text: &str) -> Result<Family, String> {
@@ -366,7 +381,9 @@ pub fn run() -> ExitCode {
         Command::Catalog(CatalogCommand::List { family, format }) => {
             list_catalog(&knowledge, *family, *format)
         }
-        Command::Catalog(CatalogCommand::Coverage { format }) => coverage(&knowledge, *format),
+        Command::Catalog(CatalogCommand::Coverage { by, format }) => {
+            coverage(&knowledge, *by, *format)
+        }
         Command::Site(SiteCommand::Build { out, base_url }) => {
             build_site(&knowledge, &layers, out, base_url.as_deref())
         }

@@ -131,9 +131,11 @@ impl CatalogEntry {
         )
     }
 
-    /// The code as text, or the id of a message-only entry.
+    /// The code as text (an event ID in decimal, as Event Viewer shows it: `1149`; others in
+    /// hex), or the id of a message-only entry.
     pub fn display_code(&self) -> String {
         match (self.code, &self.id) {
+            (Some(code), _) if self.family == Family::EventId => code.0.to_string(),
             (Some(code), _) => code.to_string(),
             (None, Some(id)) => id.clone(),
             (None, None) => String::new(),

@@ -215,3 +215,65 @@ fn the_sites_knowledge_bundle_loads_what_the_files_load() {
     );
     assert_eq!(rank(&loaded), ranked);
 }
+
+#[test]
+fn every_catalog_entry_has_a_category_and_what_to_check_first() {
+    let knowledge = Knowledge::embedded();
+    let missing: Vec<String> = knowledge
+        .catalog
+        .entries()
+        .iter()
+        .filter(|e| e.category.is_none() || e.check_first.as_deref().is_none_or(str::is_empty))
+        .map(|e| e.key())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no category or check_first: {missing:?}"
+    );
+}
+
+#[test]
+fn the_catalog_speaks_the_languages_people_paste() {
+    let knowledge = Knowledge::embedded();
+    let rows = rdp_doctor::catalog::coverage::language_coverage(&knowledge);
+    for lang in [
+        "en", "de", "fr", "es", "it", "pt-BR", "ru", "pl", "nl", "tr", "ja", "ko", "zh-CN", "zh-TW",
+    ] {
+        let row = rows.iter().find(|r| r.lang == lang);
+        assert!(
+            row.is_some_and(|r| r.entries >= 30),
+            "{lang}: {:?}",
+            row.map(|r| r.entries)
+        );
+    }
+    // The Microsoft dialogs themselves, not only the open-source clients' translations.
+    for lang in ["de", "fr", "es", "ja", "ko", "ru", "zh-CN", "zh-TW"] {
+        let row = rows.iter().find(|r| r.lang == lang).unwrap();
+        assert!(
+            row.families.iter().any(|f| f == "disconnect_reason"),
+            "{lang}: {:?}",
+            row.families
+        );
+    }
+}
+
+#[test]
+fn every_translation_names_where_it_was_seen() {
+    let mut checked = 0;
+    for file in std::fs::read_dir(super::root().join("catalog")).unwrap() {
+        let path = file.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let document: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let texts = document.get("texts").and_then(|t| t.as_sequence());
+        for item in texts.into_iter().flatten() {
+            let source = item.get("source").and_then(|s| s.as_str()).unwrap_or("");
+            assert!(
+                source.starts_with("https://") || source.starts_with("http://"),
+                "{}: a text without a source: {item:?}",
+                path.display()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked >= 50, "{checked} translations");
+}
