@@ -410,7 +410,9 @@ pub struct Extractor<'k> {
 
 /// The catalog's message texts, split into fragments. A message is recognised when at least
 /// half of its text is found, or one long fragment that no other entry shares.
-/// Fragments shorter than this (in characters) are recognised only when written exactly.
+/// Fragments shorter than this (in characters) are recognised only when written exactly: a
+/// short one with a typo is too likely another sentence ("can't connect to the" is not
+/// "cannot connect to the").
 const MIN_APPROXIMATE_FRAGMENT: usize = 24;
 
 /// A fragment shared by this many entries identifies none of them.
@@ -1146,7 +1148,7 @@ impl MessageIndex {
                 .1 += length;
         }
         Some(MessageIndex {
-            phrases: ApproximatePhrases::new(&patterns),
+            phrases: ApproximatePhrases::with_min_fuzzy_chars(&patterns, MIN_APPROXIMATE_FRAGMENT),
             fragments,
             telling,
             generic,
@@ -1158,15 +1160,8 @@ impl MessageIndex {
         // (entry, message) -> (matched pattern ids, spans)
         let mut hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
         self.phrases.visit(&folded.text, |pattern, range| {
-            let (entry, number, length) = self.fragments[pattern];
+            let (entry, number, _) = self.fragments[pattern];
             if self.generic[pattern] {
-                return;
-            }
-            // A short fragment with a typo is too likely to be another sentence ("can't
-            // connect to the" is not "cannot connect to the"): short ones count only exactly.
-            if length < MIN_APPROXIMATE_FRAGMENT
-                && folded.text[range.clone()] != *self.phrases.phrase(pattern)
-            {
                 return;
             }
             let slot = hits.entry((entry, number)).or_default();

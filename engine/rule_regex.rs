@@ -149,7 +149,11 @@ fn spaces_for_whitespace_runs(source: &str) -> String {
 
 /// A signature regex as a GNU `grep -E` pattern, or `None` when it uses syntax ERE lacks.
 pub fn to_ere(source: &str) -> Option<String> {
-    let body = source.strip_prefix("(?i)").unwrap_or(source);
+    // Leading flags: `grep -i` folds case, and grep reads line by line, so `s` changes nothing.
+    let body = ["(?i)", "(?is)", "(?si)", "(?s)"]
+        .iter()
+        .find_map(|flags| source.strip_prefix(flags))
+        .unwrap_or(source);
     let converted = body
         .replace("(?:", "(")
         .replace("\\d", "[0-9]")
@@ -189,6 +193,15 @@ mod tests {
     fn classes_become_ascii_outside_and_inside_brackets() {
         assert_eq!(for_engine(r"\bx\d+[\w-]"), r"(?-u:\b)x[0-9]+[0-9A-Za-z_-]");
         assert_eq!(for_engine(r"a\\b\.c"), r"a\\b\.c");
+    }
+
+    #[test]
+    fn leading_flags_leave_the_grep_form() {
+        assert_eq!(
+            to_ere(r"(?is)a\d+(?:b|c)"),
+            Some("a[0-9]+(b|c)".to_string())
+        );
+        assert_eq!(to_ere(r"(?i)x(?-u:\b)"), None);
     }
 
     #[test]

@@ -88,12 +88,18 @@ const MAX_FAILED_TRIES: usize = 64;
 impl ApproximatePhrases {
     /// Prepares `phrases` (already folded); ids are their indexes.
     pub fn new(phrases: &[String]) -> ApproximatePhrases {
+        ApproximatePhrases::with_min_fuzzy_chars(phrases, MIN_FUZZY_CHARS)
+    }
+
+    /// Like [`ApproximatePhrases::new`], with typos allowed only in phrases of at least
+    /// `min_fuzzy` characters.
+    pub fn with_min_fuzzy_chars(phrases: &[String], min_fuzzy: usize) -> ApproximatePhrases {
         let mut pieces = Vec::new();
         let mut piece_owner = Vec::new();
         let mut budgets = Vec::new();
         for (id, phrase) in phrases.iter().enumerate() {
             let chars: Vec<(usize, char)> = phrase.char_indices().collect();
-            let budget = if chars.len() < MIN_FUZZY_CHARS {
+            let budget = if chars.len() < min_fuzzy.max(MIN_FUZZY_CHARS) {
                 0
             } else {
                 (chars.len() / 10).clamp(1, 3)

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use rdp_doctor::catalog::{Category, Knowledge};
 use rdp_doctor::extract::Extractor;
 use rdp_doctor::matcher::{Matcher, meanings};
+use rdp_doctor::related::Related;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -45,11 +46,13 @@ fn corpus(relative: &str) -> Vec<Case> {
     corpus.cases
 }
 
-/// The categories rdp-doctor gives a paste, best first: the rules, then the catalog meanings.
+/// The categories rdp-doctor gives a paste, best first: the rules, then the catalog meanings,
+/// or, when nothing was recognised, the possibly related rules.
 fn categories(
     knowledge: &Knowledge,
     extractor: &Extractor,
     matcher: &Matcher,
+    related: &Related,
     text: &str,
 ) -> (Vec<Category>, BTreeSet<String>) {
     let extraction = extractor.extract(text);
@@ -64,6 +67,15 @@ fn categories(
             .category
             .unwrap_or(Category::Other)
     }));
+    if categories.is_empty() {
+        // Nothing recognised: the rules that share the paste's words, as the report lists them.
+        categories.extend(
+            related
+                .find(text)
+                .iter()
+                .map(|r| knowledge.rules[r.rule].category),
+        );
+    }
     let codes = extraction
         .codes
         .iter()
@@ -75,13 +87,14 @@ fn categories(
 fn score(knowledge: &Knowledge, cases: &[Case]) -> Scores {
     let extractor = Extractor::new(knowledge);
     let matcher = Matcher::new(knowledge);
+    let related = Related::new(knowledge);
     let (mut top1, mut top3, mut empty, mut wanted, mut found) = (0, 0, 0, 0, 0);
     for case in cases {
         let want: Category = case
             .category
             .parse()
             .unwrap_or_else(|_| panic!("{}: unknown category {}", case.id, case.category));
-        let (got, codes) = categories(knowledge, &extractor, &matcher, &case.text);
+        let (got, codes) = categories(knowledge, &extractor, &matcher, &related, &case.text);
         top1 += usize::from(got.first() == Some(&want));
         top3 += usize::from(got.iter().take(3).any(|c| *c == want));
         empty += usize::from(got.is_empty());
@@ -172,17 +185,17 @@ fn no_rule_example_comes_from_a_held_out_paste_or_its_source() {
 
 /// The lowest scores the held-out set may give (percent).
 const HOLDOUT_FLOOR: Floor = Floor {
-    top1: 42.0,
-    top3: 54.0,
-    no_candidate: 26.0,
+    top1: 57.0,
+    top3: 71.0,
+    no_candidate: 2.0,
     codes_found: 86.0,
 };
 
 /// The lowest scores the development set may give (percent).
 const DEV_FLOOR: Floor = Floor {
-    top1: 47.0,
-    top3: 58.0,
-    no_candidate: 16.0,
+    top1: 62.0,
+    top3: 73.0,
+    no_candidate: 2.0,
     codes_found: 83.0,
 };
 
