@@ -449,9 +449,11 @@ pub fn build_report(
 pub fn check_first_text(entry: &crate::catalog::CatalogEntry) -> Option<String> {
     let template = entry.check_first.as_ref()?;
     let vars = context! { host => NO_HOST, port => 3389, hosts => Vec::<String>::new(), code => "", extended => "", codes => Vec::<String>::new(), probes => context! {} };
+    // One environment for every entry: the site asks for each of its code pages.
+    static ENV: std::sync::LazyLock<Environment<'static>> =
+        std::sync::LazyLock::new(template_environment);
     Some(
-        template_environment()
-            .render_str(template, vars)
+        ENV.render_str(template, vars)
             .map_or_else(|_| template.clone(), |text| text.trim().to_string()),
     )
 }
