@@ -8,7 +8,9 @@ development set (tests/fixtures/pastes/dev.yaml) and the 94 public pastes
 (../shared/pastes/real-pastes.yaml). BINARY defaults to target/release/rdp-doctor.
 
 Per corpus: category top-1 and top-3, pastes with no candidate at all, and codes found (the
-labelled codes that appear among the codes the paste was read to contain). Only the held-out
+labelled codes that appear among the codes the paste was read to contain, as the catalog reads
+them or as an alias the paste wrote: FreeRDP's `ERRINFO_LOGOFF_BY_USER [0x0001000C]` is ERRINFO
+0xc, alias 0x1000c). Only the held-out
 figure measures generalisation: no rule cites those pastes and no weight was tuned on them.
 """
 import json
@@ -39,7 +41,10 @@ def score(binary, corpus, show_misses):
         )
         report = json.loads(out.stdout)
         categories = [d["category"] for d in report["diagnoses"]]
-        found = {c["code"] for c in report["input"]["codes"]}
+        found = set()
+        for c in report["input"]["codes"]:
+            found.add(c["code"])
+            found.update(c.get("aliases", []))
         wanted = {str(c).lower() for c in case.get("codes") or []}
         codes_wanted += len(wanted)
         codes_found += len(wanted & found)

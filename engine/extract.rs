@@ -156,6 +156,9 @@ pub struct FoundCode {
     pub spans: Vec<Span>,
     /// How many times it appears.
     pub occurrences: usize,
+    /// Other numbers the paste wrote for it, that the catalog knows as this code: FreeRDP's
+    /// `0x0001000C` for ERRINFO 0xc, an RD Gateway event's `23002` for 0x800759DA.
+    pub aliases: Vec<Code>,
 }
 
 impl FoundCode {
@@ -316,8 +319,9 @@ macro_rules! lazy_regex {
 }
 
 lazy_regex! {
-    /// What may follow a code label: a separator, then the code (over folded text).
-    AFTER_LABEL = r"^ ?(?:[:=#>]|is\b|was\b)? ?[(\[]? ?(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|[0-9a-f]*[0-9][0-9a-f]*)(?-u:\b)"
+    /// What may follow a code label: a closing quote (JSON's `"code": 519`), a separator, then
+    /// the code (over folded text).
+    AFTER_LABEL = r#"^["']? ?(?:[:=#>]|is\b|was\b)? ?[(\[]? ?(?P<code>0x[0-9a-f]+(?:_[0-9a-f]+)*|-[0-9]{9,10}|[0-9a-f]*[0-9][0-9a-f]*)(?-u:\b)"#
 }
 lazy_regex! {
     /// What may follow a host label: a colon, then the host.
@@ -348,6 +352,16 @@ lazy_regex! {
 lazy_regex! {
     /// Any 0x number.
     HEX = r"(?i-u)\b0x[0-9a-f]+(?:_[0-9a-f]+)*\b"
+}
+lazy_regex! {
+    /// A number of three to five digits after the word "error" (in the languages RDP clients
+    /// speak), up to three words later: mRemoteNG's `Error 519`, "error during connection 3847".
+    ERROR_NUMBER = r"(?i)(?P<before>\b[a-z]+\s+)?(?P<word>\berror|\berreur|\bfehler|\berrore|\berro|\bошибка|错误|錯誤|エラー|오류)(?P<gap>(?:\s+[^\s\d:=#]{1,14}){0,3})\s+\(?(?P<code>\d{3,5})\b"
+}
+lazy_regex! {
+    /// A number of three to five digits just before an error word in Chinese, Japanese or
+    /// Korean: `4360 错误`.
+    NUMBER_ERROR = r"(?P<code>\b\d{3,5})\s*(?:错误|錯誤|エラー|오류)"
 }
 lazy_regex! {
     /// A dotted quad.
@@ -470,6 +484,7 @@ impl<'k> Extractor<'k> {
         self.find_labelled(text, &folded, &mut found, &mut hosts);
         self.find_bare_hex(text, &mut found);
         self.find_unprefixed_status(text, &mut found);
+        self.find_error_numbers(text, &mut found);
         found.codes.sort_by_key(|f: &RawCode| f.span.start);
         apply_dialog_shape(text, &mut found.codes);
         let codes = self.merge(found);
@@ -482,6 +497,7 @@ impl<'k> Extractor<'k> {
                 messages.push(message);
             }
         }
+        let codes = self.read_in_context(codes, &messages);
         Extraction {
             codes,
             hosts: self.find_hosts(text, &folded.text, hosts),
@@ -538,6 +554,7 @@ impl<'k> Extractor<'k> {
             found.take(span);
             found.push(RawCode {
                 code,
+                alias: hex.filter(|&h| h != code),
                 role: Role::Error,
                 family,
                 written: text[span.start..span.end].to_string(),
@@ -558,7 +575,14 @@ impl<'k> Extractor<'k> {
             if found.overlaps(span) {
                 continue;
             }
-            let Some(entry) = self.catalog.by_symbol(m.as_str()) else {
+            let word = m.as_str();
+            let camel = !word.contains('_') && !word.starts_with("WSA");
+            let entry = match self.catalog.by_symbol(word) {
+                Some(entry) => Some(entry),
+                None if camel => self.catalog.by_camel_case(word),
+                None => None,
+            };
+            let Some(entry) = entry else {
                 continue;
             };
             let Some(code) = entry.code else {
@@ -585,6 +609,7 @@ impl<'k> Extractor<'k> {
             found.take(span);
             found.push(RawCode {
                 code,
+                alias: None,
                 role,
                 family: Some(entry.family),
                 written: m.as_str().to_string(),
@@ -666,6 +691,7 @@ impl<'k> Extractor<'k> {
             };
             found.push(RawCode {
                 code,
+                alias: None,
                 role,
                 family: (role == Role::EventId).then_some(Family::EventId),
                 written: written.to_string(),
@@ -692,6 +718,15 @@ impl<'k> Extractor<'k> {
     fn read_labelled_number(&self, written: &str, role: Role) -> Option<Code> {
         if written.starts_with("0x") || written.starts_with("0X") {
             return Code::parse(written);
+        }
+        if let Some(digits) = written.strip_prefix('-') {
+            // A negative HRESULT or NTSTATUS, as .NET and the Windows App log it.
+            return digits
+                .parse::<u32>()
+                .ok()
+                .map(u32::wrapping_neg)
+                .filter(|&v| v >= 0x8000_0000)
+                .map(Code);
         }
         let all_digits = written.bytes().all(|b| b.is_ascii_digit());
         if !all_digits {
@@ -738,6 +773,7 @@ impl<'k> Extractor<'k> {
             found.take(span);
             found.push(RawCode {
                 code,
+                alias: None,
                 role,
                 family: None,
                 written: m.as_str().to_string(),
@@ -767,6 +803,7 @@ impl<'k> Extractor<'k> {
             found.take(span);
             found.push(RawCode {
                 code,
+                alias: None,
                 role: Role::Status,
                 family: None,
                 written: m.as_str().to_string(),
@@ -776,16 +813,141 @@ impl<'k> Extractor<'k> {
         }
     }
 
+    /// Finds the decimal codes clients print after (or, in CJK, before) the word "error":
+    /// mRemoteNG's `Error 519`, 1Remote's `4360 错误`, "an error during connection 3847". A number
+    /// right after the word is a client error code even when the catalog does not know it; one
+    /// a few words later, or before the word, only when the catalog knows it in decimal. The
+    /// errno values FreeRDP and OpenSSL print (`system error 104`) and HTTP statuses are not codes.
+    fn find_error_numbers(&self, text: &str, found: &mut Findings) {
+        const NOT_CODES: &[&str] = &[
+            "system", "socket", "ssl", "tls", "errno", "http", "os", "io", "win32", "posix",
+            "openssl", "bio", "line", "parse", "syntax",
+        ];
+        let has_word = [
+            "rror",
+            "RROR",
+            "rreur",
+            "ehler",
+            "rro",
+            "шибк",
+            "错误",
+            "錯誤",
+            "エラー",
+            "오류",
+        ]
+        .iter()
+        .any(|w| text.contains(w));
+        if !has_word {
+            return;
+        }
+        let known = |code: Code| {
+            [Family::DisconnectReason, Family::Gateway, Family::AvdClient]
+                .iter()
+                .any(|&family| self.catalog.defines(family, code))
+                || self.catalog.by_numeric_alias(code).is_some()
+        };
+        let mut candidates: Vec<(Range<usize>, Range<usize>, bool)> = Vec::new();
+        for caps in ERROR_NUMBER.captures_iter(text) {
+            let (Some(word), Some(code)) = (caps.name("word"), caps.name("code")) else {
+                continue;
+            };
+            let before = caps
+                .name("before")
+                .map(|b| b.as_str().trim().to_ascii_lowercase());
+            if before.is_some_and(|b| NOT_CODES.contains(&b.as_str())) {
+                continue;
+            }
+            let gap = caps.name("gap").map_or("", |g| g.as_str());
+            let gap_words: Vec<String> = gap.split_whitespace().map(str::to_lowercase).collect();
+            if gap_words
+                .iter()
+                .any(|w| NOT_CODES.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
+            {
+                continue;
+            }
+            candidates.push((word.start()..code.end(), code.range(), gap_words.is_empty()));
+        }
+        for caps in NUMBER_ERROR.captures_iter(text) {
+            if let (Some(whole), Some(code)) = (caps.get(0), caps.name("code")) {
+                candidates.push((whole.range(), code.range(), false));
+            }
+        }
+        for (whole, code_range, adjacent) in candidates {
+            let after = &text[code_range.end..];
+            // A time, a version, a path or a unit, not a code.
+            let continues = after.starts_with(['.', ':', '/', '-', ',', '%'])
+                && after[1..].starts_with(|c: char| c.is_ascii_digit());
+            if continues {
+                continue;
+            }
+            let span = Span::of(code_range.clone());
+            if found.overlaps(span) {
+                continue;
+            }
+            let written = &text[code_range];
+            let Ok(value) = written.parse::<u32>() else {
+                continue;
+            };
+            let code = Code(value);
+            let adjacent_unknown = adjacent && written.len() <= 4;
+            if !known(code) && !adjacent_unknown {
+                continue;
+            }
+            found.take(span);
+            found.push(RawCode {
+                code,
+                alias: None,
+                role: Role::Error,
+                family: None,
+                written: written.to_string(),
+                label: Some(text[whole.start..span.start].trim().to_string()),
+                span: Span::of(whole.start..span.end),
+            });
+        }
+    }
+
+    /// Puts first, among a code's readings, the families the rest of the paste speaks: Guacamole's
+    /// `"code": 519` next to a guacd message is its status 0x207, not the macOS client's 0x207.
+    fn read_in_context(
+        &self,
+        mut codes: Vec<FoundCode>,
+        messages: &[FoundMessage],
+    ) -> Vec<FoundCode> {
+        let mut context: Vec<Family> = messages.iter().map(|m| m.family).collect();
+        context.extend(
+            codes
+                .iter()
+                .filter(|c| c.readings.len() == 1)
+                .filter_map(FoundCode::family),
+        );
+        for code in codes.iter_mut().filter(|c| c.readings.len() > 1) {
+            let first = code.readings[0];
+            code.readings
+                .sort_by_key(|family| !context.contains(family));
+            if code.readings[0] != first {
+                code.name = self
+                    .catalog
+                    .get(code.readings[0], code.code)
+                    .map(|entry| entry.name.clone());
+            }
+        }
+        codes
+    }
+
     /// Resolves families and names, and merges repeated findings.
     fn merge(&self, found: Findings) -> Vec<FoundCode> {
         let mut merged: Vec<FoundCode> = Vec::new();
         let mut index: HashMap<(Code, Role, Option<Family>), usize> = HashMap::new();
         for raw in found.codes {
             let (code, readings) = self.readings(raw.code, raw.role, raw.family);
+            let alias = raw.alias.or((code != raw.code).then_some(raw.code));
             let key = (code, raw.role, readings.first().copied());
             if let Some(&i) = index.get(&key) {
                 let existing = &mut merged[i];
                 existing.occurrences += 1;
+                if let Some(alias) = alias.filter(|a| !existing.aliases.contains(a)) {
+                    existing.aliases.push(alias);
+                }
                 if existing.spans.len() < MAX_SPANS {
                     existing.spans.push(raw.span);
                 }
@@ -805,6 +967,7 @@ impl<'k> Extractor<'k> {
                 label: raw.label,
                 spans: vec![raw.span],
                 occurrences: 1,
+                aliases: alias.into_iter().collect(),
             });
         }
         for ((code, role, family), count) in found.repeats {
@@ -933,6 +1096,7 @@ fn families_for(role: Role) -> &'static [Family] {
             Family::Other,
             Family::FreerdpErrconnect,
             Family::Winsock,
+            Family::Guacamole,
         ],
         Role::Extended => &[Family::ExtendedReason, Family::Errinfo],
         Role::EventId => &[Family::EventId],
@@ -966,6 +1130,8 @@ fn is_status(code: Code) -> bool {
 
 struct RawCode {
     code: Code,
+    /// The number as written, when the code is another spelling of it.
+    alias: Option<Code>,
     role: Role,
     family: Option<Family>,
     written: String,

@@ -95,6 +95,9 @@ pub struct CodeReport {
     /// Other families the number is defined in, when the role leaves it open.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub other_readings: Vec<String>,
+    /// Other numbers the paste wrote for it (`0x1000c`, FreeRDP's spelling of ERRINFO 0xc).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 /// One recognised message.
@@ -212,6 +215,7 @@ pub fn build_report(
             role: c.role.as_str().to_string(),
             name: c.name.clone(),
             written: c.written.clone(),
+            aliases: c.aliases.iter().map(ToString::to_string).collect(),
             other_readings: c
                 .readings
                 .iter()

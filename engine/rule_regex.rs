@@ -160,12 +160,31 @@ pub fn to_ere(source: &str) -> Option<String> {
         .replace("*?", "*")
         .replace("+?", "+")
         .replace("}?", "}");
-    (!converted.contains("(?")).then_some(converted)
+    // A group with flags or a look-around ERE lacks; `\(?` is an optional parenthesis.
+    let unsupported = converted.match_indices("(?").any(|(at, _)| {
+        let escapes = converted[..at]
+            .bytes()
+            .rev()
+            .take_while(|&b| b == b'\\')
+            .count();
+        escapes % 2 == 0
+    });
+    (!unsupported).then_some(converted)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ere_keeps_optional_parentheses_and_refuses_flag_groups() {
+        assert_eq!(
+            to_ere(r"(?i)second\(?s?\)? to").as_deref(),
+            Some(r"second\(?s?\)? to")
+        );
+        assert_eq!(to_ere(r"a(?i:b)"), None);
+        assert_eq!(to_ere(r"a\\(?=b)"), None);
+    }
 
     #[test]
     fn whitespace_runs_join_words_and_the_more_selective_end_wins() {

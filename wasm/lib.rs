@@ -179,6 +179,7 @@ fn codes(extraction: &Extraction) -> Vec<Value> {
                 "readings": c.readings,
                 "name": c.name,
                 "written": c.written,
+                "aliases": c.aliases,
                 "label": c.label,
                 "occurrences": c.occurrences,
             })

@@ -150,6 +150,9 @@ pub struct Catalog {
     by_key: HashMap<String, usize>,
     by_code: HashMap<(Family, Code), usize>,
     by_symbol: HashMap<String, usize>,
+    /// Symbols without their family prefix and underscores, lower case (`logoffbyuser`), for
+    /// the CamelCase names other clients print; `None` when two codes share one.
+    by_plain_symbol: HashMap<String, Option<usize>>,
     by_numeric_alias: HashMap<Code, usize>,
 }
 
@@ -175,14 +178,30 @@ impl Catalog {
             self.by_code.insert((entry.family, code), index);
         }
         let symbols = entry.symbol.iter().chain(entry.aliases.iter());
+        let mut plain = Vec::new();
         for symbol in symbols.filter(|s| is_symbol(s)) {
             self.by_symbol.insert(symbol.to_ascii_uppercase(), index);
+            plain.extend(plain_symbol(symbol));
         }
-        let hex_aliases = entry
-            .aliases
-            .iter()
-            .filter(|a| a.starts_with("0x") || a.starts_with("0X"));
-        for alias in hex_aliases.filter_map(|a| Code::parse(a)) {
+        for key in plain {
+            let code = entry.code;
+            let slot = self.by_plain_symbol.entry(key).or_insert(Some(index));
+            if slot.is_some_and(|i| i != index && self.entries[i].code != code) {
+                *slot = None;
+            }
+        }
+        // Hex aliases (`0x0001000C`), and decimal ones that are another number than the code
+        // (RD Gateway events print the low half of 0x800759DA as `23002`).
+        let numeric_aliases = entry.aliases.iter().filter_map(|a| {
+            if a.starts_with("0x") || a.starts_with("0X") {
+                Code::parse(a)
+            } else if a.bytes().all(|b| b.is_ascii_digit()) {
+                a.parse::<u32>().ok().map(Code)
+            } else {
+                None
+            }
+        });
+        for alias in numeric_aliases {
             if Some(alias) != entry.code {
                 self.by_numeric_alias.insert(alias, index);
             }
@@ -239,7 +258,21 @@ impl Catalog {
             .map(|&i| &self.entries[i])
     }
 
-    /// The entry that lists `code` among its hex aliases (`0x1000c` for ERRINFO 0xc).
+    /// The entry whose symbol, without its family prefix, is this CamelCase name
+    /// (`DisconnectedByOtherConnection` for `ERRINFO_DISCONNECTED_BY_OTHERCONNECTION`,
+    /// `RpcInitiatedDisconnectByUser`), as the Apple clients and IronRDP print them.
+    pub fn by_camel_case(&self, name: &str) -> Option<&CatalogEntry> {
+        let key: String = name.chars().filter(char::is_ascii_alphanumeric).collect();
+        let key = key.to_ascii_lowercase();
+        self.by_plain_symbol
+            .get(&key)
+            .copied()
+            .flatten()
+            .map(|i| &self.entries[i])
+    }
+
+    /// The entry that lists `code` among its numeric aliases (`0x1000c` for ERRINFO 0xc,
+    /// `23002` for 0x800759DA).
     pub fn by_numeric_alias(&self, code: Code) -> Option<&CatalogEntry> {
         self.by_numeric_alias.get(&code).map(|&i| &self.entries[i])
     }
@@ -248,6 +281,30 @@ impl Catalog {
     pub fn defines(&self, family: Family, code: Code) -> bool {
         self.by_code.contains_key(&(family, code))
     }
+}
+
+/// Family prefixes a symbol's CamelCase spelling leaves out.
+const SYMBOL_PREFIXES: &[&str] = &[
+    "ERRINFO_",
+    "ERRCONNECT_",
+    "STATUS_",
+    "exDiscReason",
+    "disconnectReason",
+];
+
+/// The prefix-free, underscore-free, lower-case form of `symbol`, when it is long enough to
+/// name one thing (`logoffbyuser`); `None` for short ones.
+fn plain_symbol(symbol: &str) -> Option<String> {
+    let rest = SYMBOL_PREFIXES
+        .iter()
+        .find_map(|p| symbol.strip_prefix(p))
+        .unwrap_or(symbol);
+    let plain: String = rest
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    (plain.len() >= 12).then_some(plain)
 }
 
 /// True for identifier-like aliases (`ERRINFO_RPC_INITIATED_DISCONNECT`), not for numbers.

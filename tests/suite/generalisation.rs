@@ -76,10 +76,13 @@ fn categories(
                 .map(|r| knowledge.rules[r.rule].category),
         );
     }
+    // A code counts as the catalog reads it and as the aliases the paste wrote (FreeRDP's
+    // `ERRINFO_LOGOFF_BY_USER [0x0001000C]` is ERRINFO 0xc, alias 0x1000c).
     let codes = extraction
         .codes
         .iter()
-        .map(|c| c.code.to_string())
+        .flat_map(|c| std::iter::once(c.code).chain(c.aliases.iter().copied()))
+        .map(|code| code.to_string())
         .collect();
     (categories, codes)
 }
@@ -131,7 +134,7 @@ fn held_out_pastes_score_at_least_the_recorded_floors() {
     report("held out", &scores);
     // The issue asks for at least 100; 10 were moved out when the knowledge came to cite their
     // sources. New held-out pastes must be collected before this floor can be raised to 100.
-    assert!(scores.pastes >= 97, "{scores:?}");
+    assert!(scores.pastes >= 100, "{scores:?}");
     assert!(scores.top3 >= HOLDOUT_FLOOR.top3, "{scores:?}");
     assert!(scores.top1 >= HOLDOUT_FLOOR.top1, "{scores:?}");
     assert!(
@@ -179,8 +182,17 @@ fn no_knowledge_file_cites_a_held_out_source() {
             // A URL the dialog itself prints (a link in the message) is text, not a source:
             // only sources that are pages or threads are looked for.
             let source = case.source.trim_end_matches('/');
+            let cited = text.match_indices(source).any(|(at, _)| {
+                let opens = text[..at].ends_with(['"', ' ']);
+                // `issues/542` is not `issues/5429`: the URL must end where the source does.
+                let ends = text[at + source.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| !(c.is_ascii_alphanumeric() || "-_%".contains(c)));
+                opens && ends
+            });
             assert!(
-                !text.contains(&format!("\"{source}")) && !text.contains(&format!(" {source}")),
+                !cited,
                 "{} cites the held-out source {source}",
                 path.display()
             );
@@ -223,15 +235,15 @@ const HOLDOUT_FLOOR: Floor = Floor {
     top1: 57.0,
     top3: 72.0,
     no_candidate: 2.0,
-    codes_found: 85.0,
+    codes_found: 91.0,
 };
 
 /// The lowest scores the development set may give (percent).
 const DEV_FLOOR: Floor = Floor {
-    top1: 62.0,
-    top3: 73.0,
-    no_candidate: 2.0,
-    codes_found: 84.0,
+    top1: 63.0,
+    top3: 74.0,
+    no_candidate: 1.0,
+    codes_found: 89.0,
 };
 
 struct Floor {
