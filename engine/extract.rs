@@ -341,6 +341,10 @@ lazy_regex! {
     SYMBOL_SUFFIX = r"^\s*[\[(]\s*(0[xX][0-9a-fA-F]+)\s*[\])]"
 }
 lazy_regex! {
+    /// A decimal code in parentheses right after a name: `UnexpectedNetworkDisconnect (14)`.
+    SYMBOL_DECIMAL = r"^ ?\((-?[0-9]{1,10})\)"
+}
+lazy_regex! {
     /// A placeholder in a catalog message: `{host}`, `{value}`.
     PLACEHOLDER = r"\{[a-z_]+\}"
 }
@@ -586,6 +590,31 @@ impl<'k> Extractor<'k> {
                 continue;
             };
             let Some(code) = entry.code else {
+                // Azure Virtual Desktop's diagnostics write a name, then its code in decimal:
+                // `ConnectionFailedClientDisconnect (-2147467259)`.
+                if let Some(number) = SYMBOL_DECIMAL.captures(&text[m.end()..]) {
+                    let digits = number.get(1).expect("group 1 always takes part");
+                    let written = digits.as_str();
+                    let value = written.strip_prefix('-').map_or_else(
+                        || written.parse::<u32>().ok(),
+                        |d| d.parse::<u32>().ok().map(u32::wrapping_neg),
+                    );
+                    if let Some(value) = value {
+                        let at = Span::of(m.end() + digits.start()..m.end() + digits.end());
+                        // An HRESULT is read as one; other numbers stay in the name's family.
+                        let status = is_status(Code(value));
+                        found.take(at);
+                        found.push(RawCode {
+                            code: Code(value),
+                            alias: None,
+                            role: if status { Role::Status } else { Role::Error },
+                            family: (!status).then_some(entry.family),
+                            written: written.to_string(),
+                            label: Some(word.to_string()),
+                            span: at,
+                        });
+                    }
+                }
                 match named.iter_mut().find(|n| n.key == entry.key()) {
                     Some(seen) if seen.spans.len() < MAX_SPANS => seen.spans.push(span),
                     Some(_) => {}

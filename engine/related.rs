@@ -3,8 +3,9 @@
 //!
 //! A rule's text here is its title (counted twice), summary, causes, the phrases of its text
 //! signatures and its examples, which carry the words users write. Words are folded,
-//! a plural `s` is dropped, common words are skipped, CJK text is read as character pairs, and a
-//! few everyday words are read as the words rules use ("kicked" as "disconnected").
+//! a plural `s` is dropped, common words are skipped, CJK text is read as character pairs, a
+//! few everyday words are read as the words rules use ("kicked" as "disconnected"), and common
+//! words of other languages add their English ones ("검은 화면", "schwarzer Bildschirm": black screen).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
@@ -207,6 +208,408 @@ const STOPWORDS: &[&str] = &[
     "message",
 ];
 
+/// Words of the languages users write in, read as the English words the rules use, so a
+/// description in Korean or German finds the rules an English one finds. A trailing `*` matches
+/// any ending (a stem); other phrases must stand as whole words (CJK ones anywhere).
+const TRANSLATIONS: &[(&str, &[&str])] = &[
+    (
+        "black screen",
+        &[
+            "黑屏",
+            "黑色屏幕",
+            "黑畫面",
+            "黒い画面",
+            "画面が真っ黒",
+            "真っ黒な画面",
+            "真っ黒",
+            "검은 화면",
+            "검은색 화면",
+            "블랙 스크린",
+            "schwarzer bildschirm",
+            "schwarzen bildschirm",
+            "schwarzes bild",
+            "écran noir",
+            "ecran noir",
+            "pantalla negra",
+            "pantalla en negro",
+            "schermo nero",
+            "tela preta",
+            "черный экран",
+            "чёрный экран",
+            "czarny ekran",
+            "siyah ekran",
+            "zwart scherm",
+        ],
+    ),
+    (
+        "password",
+        &[
+            "密码",
+            "密碼",
+            "パスワード",
+            "비밀번호",
+            "암호",
+            "passwort",
+            "kennwort",
+            "mot de passe",
+            "contraseña",
+            "senha",
+            "пароль*",
+            "hasło",
+            "haslo",
+            "şifre*",
+            "parola*",
+            "wachtwoord",
+        ],
+    ),
+    (
+        "certificate",
+        &[
+            "证书",
+            "憑證",
+            "證書",
+            "証明書",
+            "인증서",
+            "zertifikat*",
+            "certificat*",
+            "certificado*",
+            "сертификат*",
+            "certyfikat*",
+            "sertifika*",
+            "certificaat",
+        ],
+    ),
+    (
+        "authentication",
+        &[
+            "认证",
+            "身份验证",
+            "認證",
+            "認証",
+            "인증",
+            "authentifizierung",
+            "authentification",
+            "autenticación",
+            "autenticazione",
+            "autenticação",
+            "аутентификац*",
+            "проверке подлинности",
+            "проверки подлинности",
+            "uwierzytelni*",
+            "kimlik doğrulama*",
+            "verificatie",
+        ],
+    ),
+    (
+        "disconnected",
+        &[
+            "断开",
+            "斷開",
+            "中断",
+            "切断",
+            "끊어",
+            "끊김",
+            "끊겼",
+            "getrennt",
+            "déconnecté*",
+            "desconectad*",
+            "disconness*",
+            "отключ*",
+            "разорван*",
+            "rozłącz*",
+            "bağlantı kesil*",
+            "verbroken",
+        ],
+    ),
+    (
+        "connect",
+        &[
+            "无法连接",
+            "無法連線",
+            "接続できません",
+            "연결할 수 없",
+            "keine verbindung",
+            "impossible de se connecter",
+            "no se puede conectar",
+            "impossibile connettersi",
+            "não é possível conectar",
+            "не удается подключиться",
+            "nie można połączyć*",
+            "bağlanamıyor",
+            "kan geen verbinding",
+        ],
+    ),
+    (
+        "timeout",
+        &[
+            "超时",
+            "逾時",
+            "タイムアウト",
+            "시간 초과",
+            "zeitüberschreitung",
+            "délai d'attente",
+            "tiempo de espera",
+            "tempo limite",
+            "время ожидания",
+            "тайм-аут",
+            "limit czasu",
+            "zaman aşımı",
+            "time-out",
+        ],
+    ),
+    (
+        "license",
+        &[
+            "许可证",
+            "授權",
+            "ライセンス",
+            "라이선스",
+            "라이센스",
+            "lizenz*",
+            "licence*",
+            "licencia*",
+            "licenza",
+            "licença",
+            "лиценз*",
+            "licencj*",
+            "lisans*",
+            "licentie*",
+        ],
+    ),
+    ("gateway", &["网关", "閘道", "ゲートウェイ", "게이트웨이"]),
+    (
+        "firewall",
+        &[
+            "防火墙",
+            "防火牆",
+            "ファイアウォール",
+            "방화벽",
+            "pare-feu",
+            "cortafuegos",
+            "брандмауэр*",
+            "zapora*",
+            "güvenlik duvarı",
+        ],
+    ),
+    (
+        "internal error",
+        &[
+            "内部错误",
+            "內部錯誤",
+            "内部エラー",
+            "내부 오류",
+            "interner fehler",
+            "erreur interne",
+            "error interno",
+            "errore interno",
+            "erro interno",
+            "внутренняя ошибка",
+            "błąd wewnętrzny",
+            "iç hata",
+            "interne fout",
+        ],
+    ),
+    (
+        "user name",
+        &[
+            "用户名",
+            "使用者名稱",
+            "ユーザー名",
+            "사용자 이름",
+            "benutzername*",
+            "nom d'utilisateur",
+            "nombre de usuario",
+            "nome utente",
+            "nome de usuário",
+            "имя пользователя",
+            "nazwa użytkownika",
+            "kullanıcı adı",
+            "gebruikersnaam",
+        ],
+    ),
+    (
+        "freeze",
+        &[
+            "卡住",
+            "卡死",
+            "冻结",
+            "凍結",
+            "フリーズ",
+            "固ま*",
+            "멈춤",
+            "멈춰",
+            "굳어",
+            "einfrieren",
+            "friert",
+            "se congela",
+            "congelad*",
+            "bloccat*",
+            "зависа*",
+            "zawiesza*",
+            "donuyor",
+            "bevriest",
+        ],
+    ),
+    (
+        "access denied",
+        &[
+            "拒绝访问",
+            "拒絕存取",
+            "アクセス拒否",
+            "액세스 거부",
+            "zugriff verweigert",
+            "accès refusé",
+            "acceso denegado",
+            "accesso negato",
+            "acesso negado",
+            "доступ запрещен",
+            "отказано в доступе",
+            "odmowa dostępu",
+            "erişim reddedildi",
+            "toegang geweigerd",
+        ],
+    ),
+    (
+        "credentials",
+        &[
+            "凭据",
+            "憑證資料",
+            "資格情報",
+            "자격 증명",
+            "anmeldeinformationen",
+            "informations d'identification",
+            "credenciales",
+            "credenziali",
+            "credenciais",
+            "учетные данные",
+            "учётные данные",
+            "poświadczenia",
+            "kimlik bilgileri",
+        ],
+    ),
+    (
+        "expired",
+        &[
+            "过期",
+            "過期",
+            "期限切れ",
+            "만료",
+            "abgelaufen",
+            "expiré*",
+            "caducad*",
+            "expirad*",
+            "scadut*",
+            "истек*",
+            "истёк*",
+            "wygas*",
+            "süresi dol*",
+            "verlopen",
+        ],
+    ),
+    (
+        "locked",
+        &[
+            "锁定",
+            "鎖定",
+            "ロックアウト",
+            "잠금",
+            "잠겼",
+            "gesperrt",
+            "verrouillé*",
+            "bloquead*",
+            "заблокирован*",
+            "zablokowan*",
+            "kilitlen*",
+            "vergrendeld",
+        ],
+    ),
+    (
+        "network",
+        &[
+            "网络",
+            "網路",
+            "ネットワーク",
+            "네트워크",
+            "netzwerk*",
+            "réseau*",
+            "сеть",
+            "сети",
+            "sieć",
+            "sieci",
+            "netwerk*",
+        ],
+    ),
+    (
+        "session",
+        &[
+            "会话",
+            "工作階段",
+            "セッション",
+            "세션",
+            "sitzung*",
+            "сеанс*",
+            "oturum*",
+            "sesj*",
+        ],
+    ),
+];
+
+/// One phrase of [`TRANSLATIONS`]: whether it is a stem, whether it is CJK, its English words.
+struct Translated {
+    stem: bool,
+    cjk: bool,
+    english: &'static str,
+}
+
+/// [`TRANSLATIONS`], folded, in one automaton, with what each phrase means.
+static TRANSLATED: LazyLock<Option<(aho_corasick::AhoCorasick, Vec<Translated>)>> =
+    LazyLock::new(|| {
+        let mut phrases = Vec::new();
+        let mut meta = Vec::new();
+        for (english, words) in TRANSLATIONS {
+            for word in *words {
+                let folded = fold_phrase(word.trim_end_matches('*'));
+                meta.push(Translated {
+                    stem: word.ends_with('*'),
+                    cjk: folded.chars().any(is_cjk),
+                    english,
+                });
+                phrases.push(folded);
+            }
+        }
+        aho_corasick::AhoCorasick::builder()
+            .match_kind(aho_corasick::MatchKind::LeftmostLongest)
+            .build(&phrases)
+            .ok()
+            .map(|automaton| (automaton, meta))
+    });
+
+/// The English words of the [`TRANSLATIONS`] found in `folded` text.
+fn translated(folded: &str) -> Vec<&'static str> {
+    let Some((automaton, meta)) = TRANSLATED.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for m in automaton.find_iter(folded) {
+        let Translated { stem, cjk, english } = meta[m.pattern().as_usize()];
+        let starts = cjk
+            || folded[..m.start()]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric());
+        let ends = cjk
+            || stem
+            || folded[m.end()..]
+                .chars()
+                .next()
+                .is_none_or(|c| !c.is_alphanumeric());
+        if starts && ends {
+            out.extend(english.split(' '));
+        }
+    }
+    out
+}
+
 /// CJK words as common in RDP texts as "remote desktop" and "error": their character pairs are
 /// not indexed.
 const CJK_STOPWORDS: &[&str] = &[
@@ -305,6 +708,20 @@ impl Related {
         }
     }
 
+    /// The possibly related rules a report lists after `found` other candidates (matched rules
+    /// and catalog meanings): every related rule when nothing was recognised, else as many as
+    /// make the list [`MAX_RELATED`] long, never one of `candidates` (rule indexes). A paste
+    /// that names one code still gets a few hypotheses; a well-explained one gets none.
+    pub fn complement(&self, text: &str, candidates: &[usize], found: usize) -> Vec<RelatedRule> {
+        if found >= MAX_RELATED {
+            return Vec::new();
+        }
+        let mut related = self.find(text);
+        related.retain(|r| !candidates.contains(&r.rule));
+        related.truncate(MAX_RELATED - found);
+        related
+    }
+
     /// The rules whose texts share the most telling words with `text`, best first.
     pub fn find(&self, text: &str) -> Vec<RelatedRule> {
         let mut query: Vec<String> = words(text);
@@ -352,7 +769,7 @@ impl Related {
 /// The indexed words of a text: folded, synonyms read, common words dropped, CJK in pairs.
 fn words(text: &str) -> Vec<String> {
     let folded = fold_phrase(text);
-    let mut out = Vec::new();
+    let mut out: Vec<String> = translated(&folded).into_iter().map(String::from).collect();
     let mut cjk_previous: Option<char> = None;
     for token in folded.split(|c: char| !(c.is_alphanumeric() || c == '\'')) {
         let token = token.trim_matches('\'');
@@ -405,7 +822,20 @@ mod tests {
             words("I get KICKED out of the PC, the screen goes black"),
             ["disconnected", "computer", "screen", "black"]
         );
-        assert_eq!(words("黑屏了"), ["黑屏", "屏了"]);
+        assert_eq!(words("黑屏了"), ["black", "screen", "黑屏", "屏了"]);
         assert!(words("リモート デスクトップ接続").is_empty());
+    }
+
+    #[test]
+    fn words_of_other_languages_add_the_english_ones() {
+        let korean = words("연결하면 검은색 화면만 뜨면서");
+        assert!(korean.iter().any(|w| w == "black") && korean.iter().any(|w| w == "screen"));
+        let german = words("Nach der Anmeldung nur ein schwarzer Bildschirm, Passwort stimmt");
+        for english in ["black", "screen", "password"] {
+            assert!(german.iter().any(|w| w == english), "{german:?}");
+        }
+        // Whole words only, unless a stem: "sessions" is not "sesj", "sieci" is a word.
+        assert!(!words("reduce the red value").iter().any(|w| w == "network"));
+        assert!(words("brak sieci").iter().any(|w| w == "network"));
     }
 }

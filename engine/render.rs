@@ -133,7 +133,7 @@ pub struct Ranking<'a> {
     pub candidates: &'a [Candidate],
     /// Catalog meanings, after the rules.
     pub meanings: &'a [Meaning],
-    /// Possibly related rules (only when the others are empty).
+    /// Possibly related rules (all when the others are empty, else enough to list three).
     pub related: &'a [RelatedRule],
 }
 
@@ -346,30 +346,6 @@ pub fn build_report(
             }
         }
     }
-    for related in ranking.related {
-        let rule = &knowledge.rules[related.rule];
-        diagnoses.push(Diagnosis {
-            kind: DiagnosisKind::Related,
-            rule: Some(rule.id.clone()),
-            entry: None,
-            title: rule.title.clone(),
-            category: rule.category.as_str().to_string(),
-            score: related.score,
-            codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
-            evidence: vec![format!(
-                "possibly related: no code or known message was recognised; the paste shares the words {}",
-                related.words.join(", ")
-            )],
-            summary: env
-                .render_str(&rule.summary, &vars)
-                .map_or_else(|_| rule.summary.clone(), |s| s.trim().to_string()),
-            check_first: None,
-            causes: Vec::new(),
-            steps: Vec::new(),
-            probes: Vec::new(),
-            references: rule.references.clone(),
-        });
-    }
     for meaning in ranking.meanings {
         let entry = &knowledge.catalog.entries()[meaning.entry];
         let check_first =
@@ -420,6 +396,38 @@ pub fn build_report(
             steps: Vec::new(),
             probes: Vec::new(),
             references: entry.references.clone(),
+        });
+    }
+    let nothing_recognised = ranking.candidates.is_empty() && ranking.meanings.is_empty();
+    for related in ranking.related {
+        let rule = &knowledge.rules[related.rule];
+        diagnoses.push(Diagnosis {
+            kind: DiagnosisKind::Related,
+            rule: Some(rule.id.clone()),
+            entry: None,
+            title: rule.title.clone(),
+            category: rule.category.as_str().to_string(),
+            score: related.score,
+            codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
+            evidence: vec![if nothing_recognised {
+                format!(
+                    "possibly related: no code or known message was recognised; the paste shares the words {}",
+                    related.words.join(", ")
+                )
+            } else {
+                format!(
+                    "possibly related: not recognised from a code or message, but the paste shares the words {}",
+                    related.words.join(", ")
+                )
+            }],
+            summary: env
+                .render_str(&rule.summary, &vars)
+                .map_or_else(|_| rule.summary.clone(), |s| s.trim().to_string()),
+            check_first: None,
+            causes: Vec::new(),
+            steps: Vec::new(),
+            probes: Vec::new(),
+            references: rule.references.clone(),
         });
     }
     Report {

@@ -143,11 +143,11 @@ fn diagnosis(engine: &Engine, text: &str) -> Value {
     let extraction = engine.extractor.extract(text);
     let candidates = engine.matcher.rank(&extraction, text);
     let meanings = rdp_doctor::matcher::meanings(engine.knowledge, &extraction, &candidates);
-    let related = if candidates.is_empty() && meanings.is_empty() {
-        engine.related.find(text)
-    } else {
-        Vec::new()
-    };
+    let related = engine.related.complement(
+        text,
+        &candidates.iter().map(|c| c.rule).collect::<Vec<_>>(),
+        candidates.len() + meanings.len(),
+    );
     json!({
         "codes": codes(&extraction),
         "messages": extraction.messages.iter().map(|m| json!({

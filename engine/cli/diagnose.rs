@@ -60,8 +60,14 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         ));
     }
     let meanings = crate::matcher::meanings(knowledge, &extraction, &candidates);
-    let related = if candidates.is_empty() && meanings.is_empty() {
-        crate::related::Related::new(knowledge).find(&paste.text)
+    let found = candidates.len() + meanings.len();
+    // The word index is only built when the report has room for related rules.
+    let related = if found < crate::related::MAX_RELATED {
+        crate::related::Related::new(knowledge).complement(
+            &paste.text,
+            &candidates.iter().map(|c| c.rule).collect::<Vec<_>>(),
+            found,
+        )
     } else {
         Vec::new()
     };

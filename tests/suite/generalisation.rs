@@ -67,15 +67,14 @@ fn categories(
             .category
             .unwrap_or(Category::Other)
     }));
-    if categories.is_empty() {
-        // Nothing recognised: the rules that share the paste's words, as the report lists them.
-        categories.extend(
-            related
-                .find(text)
-                .iter()
-                .map(|r| knowledge.rules[r.rule].category),
-        );
-    }
+    // The possibly related rules, as the report lists them.
+    let rules: Vec<usize> = candidates.iter().map(|c| c.rule).collect();
+    categories.extend(
+        related
+            .complement(text, &rules, categories.len())
+            .iter()
+            .map(|r| knowledge.rules[r.rule].category),
+    );
     // A code counts as the catalog reads it and as the aliases the paste wrote (FreeRDP's
     // `ERRINFO_LOGOFF_BY_USER [0x0001000C]` is ERRINFO 0xc, alias 0x1000c).
     let codes = extraction
@@ -233,17 +232,17 @@ fn no_rule_example_comes_from_a_held_out_paste_or_its_source() {
 /// The lowest scores the held-out set may give (percent).
 const HOLDOUT_FLOOR: Floor = Floor {
     top1: 57.0,
-    top3: 72.0,
-    no_candidate: 2.0,
+    top3: 78.0,
+    no_candidate: 1.0,
     codes_found: 91.0,
 };
 
 /// The lowest scores the development set may give (percent).
 const DEV_FLOOR: Floor = Floor {
-    top1: 63.0,
-    top3: 74.0,
+    top1: 64.0,
+    top3: 79.0,
     no_candidate: 1.0,
-    codes_found: 89.0,
+    codes_found: 92.0,
 };
 
 struct Floor {
