@@ -870,9 +870,14 @@ impl<'k> Extractor<'k> {
             return;
         }
         let known = |code: Code| {
-            [Family::DisconnectReason, Family::Gateway, Family::AvdClient]
-                .iter()
-                .any(|&family| self.catalog.defines(family, code))
+            [
+                Family::DisconnectReason,
+                Family::Gateway,
+                Family::AvdClient,
+                Family::Winsock,
+            ]
+            .iter()
+            .any(|&family| self.catalog.defines(family, code))
                 || self.catalog.by_numeric_alias(code).is_some()
         };
         let mut candidates: Vec<(Range<usize>, Range<usize>, bool)> = Vec::new();

@@ -293,8 +293,17 @@ impl<'k> Matcher<'k> {
             let mut evidence = Vec::new();
             for (s, signature) in rule.signatures.iter().enumerate() {
                 let mut description = signature.describe();
+                let mut weight = signature.weight;
                 let spans = match &signature.pattern {
-                    Pattern::Codes(codes) => match_codes(codes, extraction),
+                    Pattern::Codes(codes) => {
+                        let matched = match_codes(codes, extraction);
+                        if matched.as_ref().is_some_and(|m| m.ambiguous) && weight > 0.0 {
+                            // A bare number that several families define is weaker evidence.
+                            weight /= 2.0;
+                            description.push_str(" (a bare number, read in several ways)");
+                        }
+                        matched.map(|m| m.spans)
+                    }
                     Pattern::Text(_) => text_hits.get(&(r, s)).map(|(spans, approximate)| {
                         if *approximate {
                             description.push_str(" (approximately)");
@@ -328,11 +337,28 @@ impl<'k> Matcher<'k> {
                     evidence.push(Evidence {
                         signature: s,
                         description,
-                        weight: signature.weight,
+                        weight,
                         spans,
                     });
                 }
             }
+            // One number in the paste is one piece of evidence, however many of the rule's
+            // code signatures name it (`errinfo:0x5` and `extended:0x5`): the strongest counts.
+            let mut kept: Vec<Evidence> = Vec::with_capacity(evidence.len());
+            for item in evidence {
+                let is_code = matches!(rule.signatures[item.signature].pattern, Pattern::Codes(_));
+                let same = kept.iter().position(|k| {
+                    is_code
+                        && matches!(rule.signatures[k.signature].pattern, Pattern::Codes(_))
+                        && k.spans == item.spans
+                });
+                match same {
+                    Some(i) if kept[i].weight >= item.weight => {}
+                    Some(i) => kept[i] = item,
+                    None => kept.push(item),
+                }
+            }
+            let evidence = kept;
             let raw: f64 = evidence.iter().map(|e| e.weight).sum();
             if raw > 0.0 {
                 candidates.push(Candidate {
@@ -393,8 +419,16 @@ fn intern(list: &mut Vec<String>, ids: &mut HashMap<String, usize>, phrase: Stri
 /// The spans of every code of a signature, or `None` when one is missing. A code also counts
 /// as present when the paste shows its catalog message without the number (a dialog pasted
 /// without its details, or in another language).
-fn match_codes(codes: &[CodeRef], extraction: &Extraction) -> Option<Vec<Span>> {
+/// Where a code signature's codes were found.
+struct CodeMatch {
+    spans: Vec<Span>,
+    /// Every code was found only as an unlabelled number that several families define.
+    ambiguous: bool,
+}
+
+fn match_codes(codes: &[CodeRef], extraction: &Extraction) -> Option<CodeMatch> {
     let mut spans = Vec::new();
+    let mut ambiguous = true;
     for code_ref in codes {
         let found = extraction.codes.iter().find(|f: &&FoundCode| {
             f.code == code_ref.code
@@ -403,18 +437,22 @@ fn match_codes(codes: &[CodeRef], extraction: &Extraction) -> Option<Vec<Span>> 
                     .is_none_or(|family| f.readings.contains(&family))
         });
         let span = match found {
-            Some(found) => found.spans.first().copied(),
+            Some(found) => {
+                ambiguous &= found.role == Role::Unknown && found.readings.len() > 1;
+                found.spans.first().copied()
+            }
             None => {
                 let message = extraction.messages.iter().find(|m| {
                     m.code == Some(code_ref.code)
                         && code_ref.family.is_none_or(|family| m.family == family)
                 })?;
+                ambiguous = false;
                 message.spans.first().copied()
             }
         };
         spans.extend(span);
     }
-    Some(spans)
+    Some(CodeMatch { spans, ambiguous })
 }
 
 /// Whether a rule example or counter-example behaved as its rule says.

@@ -231,7 +231,7 @@ fn no_rule_example_comes_from_a_held_out_paste_or_its_source() {
 
 /// The lowest scores the held-out set may give (percent).
 const HOLDOUT_FLOOR: Floor = Floor {
-    top1: 57.0,
+    top1: 56.0,
     top3: 78.0,
     no_candidate: 1.0,
     codes_found: 91.0,
@@ -239,7 +239,7 @@ const HOLDOUT_FLOOR: Floor = Floor {
 
 /// The lowest scores the development set may give (percent).
 const DEV_FLOOR: Floor = Floor {
-    top1: 64.0,
+    top1: 65.0,
     top3: 79.0,
     no_candidate: 1.0,
     codes_found: 92.0,
