@@ -595,11 +595,7 @@ impl<'k> Extractor<'k> {
                 if let Some(number) = SYMBOL_DECIMAL.captures(&text[m.end()..]) {
                     let digits = number.get(1).expect("group 1 always takes part");
                     let written = digits.as_str();
-                    let value = written.strip_prefix('-').map_or_else(
-                        || written.parse::<u32>().ok(),
-                        |d| d.parse::<u32>().ok().map(u32::wrapping_neg),
-                    );
-                    if let Some(value) = value {
+                    if let Some(value) = signed_decimal(written) {
                         let at = Span::of(m.end() + digits.start()..m.end() + digits.end());
                         // An HRESULT is read as one; other numbers stay in the name's family.
                         let status = is_status(Code(value));
@@ -748,14 +744,9 @@ impl<'k> Extractor<'k> {
         if written.starts_with("0x") || written.starts_with("0X") {
             return Code::parse(written);
         }
-        if let Some(digits) = written.strip_prefix('-') {
+        if written.starts_with('-') {
             // A negative HRESULT or NTSTATUS, as .NET and the Windows App log it.
-            return digits
-                .parse::<u32>()
-                .ok()
-                .map(u32::wrapping_neg)
-                .filter(|&v| v >= 0x8000_0000)
-                .map(Code);
+            return signed_decimal(written).map(Code).filter(|&c| is_status(c));
         }
         let all_digits = written.bytes().all(|b| b.is_ascii_digit());
         if !all_digits {
@@ -853,7 +844,6 @@ impl<'k> Extractor<'k> {
             "openssl", "bio", "line", "parse", "syntax",
         ];
         let has_word = [
-            "rror",
             "RROR",
             "rreur",
             "ehler",
@@ -1154,6 +1144,15 @@ fn families_for(role: Role) -> &'static [Family] {
             Family::Sspi,
             Family::Hresult,
         ],
+    }
+}
+
+/// A decimal as .NET and Windows logs write 32-bit codes: `3076`, or `-2147467259` for
+/// 0x80004005.
+fn signed_decimal(written: &str) -> Option<u32> {
+    match written.strip_prefix('-') {
+        Some(digits) => digits.parse::<u32>().ok().map(u32::wrapping_neg),
+        None => written.parse::<u32>().ok(),
     }
 }
 

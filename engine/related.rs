@@ -18,6 +18,12 @@ use crate::literals::{fold_phrase, is_cjk};
 /// At most this many related rules are offered.
 pub const MAX_RELATED: usize = 3;
 
+/// Whether a report with `found` other candidates lists related rules at all: a caller can skip
+/// building the word index when it does not.
+pub fn has_room(found: usize) -> bool {
+    found < MAX_RELATED
+}
+
 /// The confidence shown for the best related rule; the others get less, by score.
 const TOP_CONFIDENCE: f64 = 0.15;
 
@@ -713,7 +719,7 @@ impl Related {
     /// make the list [`MAX_RELATED`] long, never one of `candidates` (rule indexes). A paste
     /// that names one code still gets a few hypotheses; a well-explained one gets none.
     pub fn complement(&self, text: &str, candidates: &[usize], found: usize) -> Vec<RelatedRule> {
-        if found >= MAX_RELATED {
+        if !has_room(found) {
             return Vec::new();
         }
         let mut related = self.find(text);

@@ -398,7 +398,11 @@ pub fn build_report(
             references: entry.references.clone(),
         });
     }
-    let nothing_recognised = ranking.candidates.is_empty() && ranking.meanings.is_empty();
+    let lead = if ranking.candidates.is_empty() && ranking.meanings.is_empty() {
+        "no code or known message was recognised; "
+    } else {
+        "not recognised from a code or message, but "
+    };
     for related in ranking.related {
         let rule = &knowledge.rules[related.rule];
         diagnoses.push(Diagnosis {
@@ -409,17 +413,10 @@ pub fn build_report(
             category: rule.category.as_str().to_string(),
             score: related.score,
             codes: rule.codes.iter().map(|c| c.code.to_string()).collect(),
-            evidence: vec![if nothing_recognised {
-                format!(
-                    "possibly related: no code or known message was recognised; the paste shares the words {}",
-                    related.words.join(", ")
-                )
-            } else {
-                format!(
-                    "possibly related: not recognised from a code or message, but the paste shares the words {}",
-                    related.words.join(", ")
-                )
-            }],
+            evidence: vec![format!(
+                "possibly related: {lead}the paste shares the words {}",
+                related.words.join(", ")
+            )],
             summary: env
                 .render_str(&rule.summary, &vars)
                 .map_or_else(|_| rule.summary.clone(), |s| s.trim().to_string()),

@@ -224,7 +224,7 @@ fn meaning(knowledge: &Knowledge, meaning: &Meaning, text: &str) -> Value {
     })
 }
 
-/// A possibly related rule, shaped as a candidate: nothing was recognised, words are shared.
+/// A possibly related rule, shaped as a candidate: little was recognised, words are shared.
 fn related_rule(knowledge: &Knowledge, related: &RelatedRule) -> Value {
     let rule = &knowledge.rules[related.rule];
     json!({

@@ -62,7 +62,7 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
     let meanings = crate::matcher::meanings(knowledge, &extraction, &candidates);
     let found = candidates.len() + meanings.len();
     // The word index is only built when the report has room for related rules.
-    let related = if found < crate::related::MAX_RELATED {
+    let related = if crate::related::has_room(found) {
         crate::related::Related::new(knowledge).complement(
             &paste.text,
             &candidates.iter().map(|c| c.rule).collect::<Vec<_>>(),
