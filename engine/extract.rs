@@ -360,8 +360,31 @@ lazy_regex! {
 lazy_regex! {
     /// A number of three to five digits after the word "error" (in the languages RDP clients
     /// speak), up to three words later: mRemoteNG's `Error 519`, "error during connection 3847".
-    ERROR_NUMBER = r"(?i)(?P<before>\b[a-z]+\s+)?(?P<word>\berror|\berreur|\bfehler|\berrore|\berro|\bошибка|错误|錯誤|エラー|오류)(?P<gap>(?:\s+[^\s\d:=#]{1,14}){0,3})\s+\(?(?P<code>\d{3,5})\b"
+    ERROR_NUMBER = r"(?i)(?P<before>\b[a-z]+\s+)?(?P<word>\berror|\berreur|\bfehler|\berrore|\berro|\bошибк\w*|\bbłąd|\bhata\w*|\bfout|错误|錯誤|エラー|오류)(?P<gap>(?:\s+[^\s\d:=#]{1,14}){0,3})\s+\(?(?P<code>\d{3,5})\b"
 }
+/// The error words of [`ERROR_NUMBER`] and [`NUMBER_ERROR`], in any case: a fast test that
+/// a paste can hold one.
+static ERROR_WORD: LazyLock<AhoCorasick> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "erro",
+            "erreur",
+            "fehler",
+            "ошибк",
+            "Ошибк",
+            "ОШИБК",
+            "błąd",
+            "BŁĄD",
+            "hata",
+            "fout",
+            "错误",
+            "錯誤",
+            "エラー",
+            "오류",
+        ])
+        .expect("fixed patterns build")
+});
 lazy_regex! {
     /// A number of three to five digits just before an error word in Chinese, Japanese or
     /// Korean: `4360 错误`.
@@ -843,20 +866,7 @@ impl<'k> Extractor<'k> {
             "system", "socket", "ssl", "tls", "errno", "http", "os", "io", "win32", "posix",
             "openssl", "bio", "line", "parse", "syntax",
         ];
-        let has_word = [
-            "RROR",
-            "rreur",
-            "ehler",
-            "rro",
-            "шибк",
-            "错误",
-            "錯誤",
-            "エラー",
-            "오류",
-        ]
-        .iter()
-        .any(|w| text.contains(w));
-        if !has_word {
+        if !ERROR_WORD.is_match(text) {
             return;
         }
         let known = |code: Code| {
@@ -1034,7 +1044,7 @@ impl<'k> Extractor<'k> {
         labelled: Vec<(String, usize)>,
     ) -> Vec<FoundHost> {
         let mut hosts: Vec<FoundHost> = Vec::new();
-        let mut add = |host: &str, start: usize| {
+        let mut add_host = |host: &str, start: usize| {
             let host = host.trim_matches(|c: char| ".,;:)]}>\"'`".contains(c) || c == '。');
             let placeholder = host.is_empty()
                 || host.starts_with(['[', '<', '{', '('])
@@ -1049,8 +1059,14 @@ impl<'k> Extractor<'k> {
             });
         };
         for (host, start) in &labelled {
-            add(host, *start);
+            add_host(host, *start);
         }
+        // An address an event or log names as the client's is not the computer connected to.
+        let add = |host: &str, start: usize, add: &mut dyn FnMut(&str, usize)| {
+            if !names_the_client(text, start) {
+                add(host, start);
+            }
+        };
         let freerdp_hosts = text
             .contains("v:")
             .then(|| FREERDP_HOST.captures_iter(text))
@@ -1058,7 +1074,7 @@ impl<'k> Extractor<'k> {
             .flatten();
         for caps in freerdp_hosts {
             if let Some(m) = caps.name("host") {
-                add(m.as_str(), m.start());
+                add_host(m.as_str(), m.start());
             }
         }
         let dotted_digits = text
@@ -1081,7 +1097,7 @@ impl<'k> Extractor<'k> {
                 .split('.')
                 .all(|o| o.parse::<u16>().is_ok_and(|v| v <= 255));
             if octets_ok && !in_dotted_run {
-                add(m.as_str(), m.start());
+                add(m.as_str(), m.start(), &mut add_host);
             }
         }
         // The folded paste is already lower case: no second copy of a long log.
@@ -1102,12 +1118,44 @@ impl<'k> Extractor<'k> {
             let in_url_or_mail =
                 before.ends_with("//") || before.ends_with('@') || before.ends_with('.');
             if !in_url_or_mail && m.as_str().contains('.') {
-                add(m.as_str(), m.start());
+                add(m.as_str(), m.start(), &mut add_host);
             }
         }
         hosts.sort_by_key(|h| h.span.start);
         hosts
     }
+}
+
+/// Labels, in the languages of event-log exports, after which an address is the client's
+/// (Security 4625's "Source Network Address", RD Gateway's "on client computer").
+const CLIENT_LABELS: &[&str] = &[
+    "client computer",
+    "client address",
+    "client ip",
+    "client machine",
+    "client name",
+    "source network address",
+    "source address",
+    "source ip",
+    "quellnetzwerkadresse",
+    "adresse du réseau source",
+    "dirección de red de origen",
+    "indirizzo di rete di origine",
+    "endereço de rede de origem",
+    "сетевой адрес источника",
+    "源网络地址",
+    "ソース ネットワーク アドレス",
+];
+
+/// Whether the address at `start` follows, on its line, a label that names the client's.
+fn names_the_client(text: &str, start: usize) -> bool {
+    let line = &text[text[..start].rfind('\n').map_or(0, |i| i + 1)..start];
+    let mut from = line.len().saturating_sub(48);
+    while !line.is_char_boundary(from) {
+        from += 1;
+    }
+    let before = line[from..].to_lowercase();
+    CLIENT_LABELS.iter().any(|label| before.contains(label))
 }
 
 /// The families a code can be read in, given its role, most likely first.

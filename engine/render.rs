@@ -16,11 +16,10 @@ use serde::Serialize;
 
 use crate::catalog::{Knowledge, Reference, Side};
 use crate::extract::{Extraction, Role};
-use crate::matcher::{Candidate, Meaning};
 use crate::probe::{
     CONFIRMED_WEIGHT, ProbeResult, ProbeVerdict, REFUTED_FACTOR, Target, UNNAMED_SHARE,
 };
-use crate::related::RelatedRule;
+use crate::ranking::Ranking;
 
 /// The version of the JSON contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -125,18 +124,6 @@ pub enum DiagnosisKind {
     Related,
 }
 
-/// What a paste was matched to: the rules, the catalog meanings no rule explains, and, when
-/// nothing was recognised, the rules that share its words.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Ranking<'a> {
-    /// Rules whose signatures matched, best first.
-    pub candidates: &'a [Candidate],
-    /// Catalog meanings, after the rules.
-    pub meanings: &'a [Meaning],
-    /// Possibly related rules (all when the others are empty, else enough to list three).
-    pub related: &'a [RelatedRule],
-}
-
 /// One candidate cause.
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnosis {
@@ -192,7 +179,7 @@ pub fn build_report(
     knowledge: &Knowledge,
     text: &str,
     extraction: &Extraction,
-    ranking: Ranking<'_>,
+    ranking: &Ranking,
     notices: &[String],
     probes: Option<&ProbeReport>,
 ) -> Report {
@@ -255,7 +242,7 @@ pub fn build_report(
     let vars = vars_with(NO_HOST);
     let command_vars = vars_with(NO_HOST_COMMAND);
     let mut diagnoses = Vec::new();
-    for candidate in ranking.candidates {
+    for candidate in &ranking.candidates {
         let rule = &knowledge.rules[candidate.rule];
         let errors = RefCell::new(Vec::new());
         let render_with = |template: &str, vars: &Value| {
@@ -346,7 +333,7 @@ pub fn build_report(
             }
         }
     }
-    for meaning in ranking.meanings {
+    for meaning in &ranking.meanings {
         let entry = &knowledge.catalog.entries()[meaning.entry];
         let check_first =
             entry
@@ -403,7 +390,7 @@ pub fn build_report(
     } else {
         "not recognised from a code or message, but "
     };
-    for related in ranking.related {
+    for related in &ranking.related {
         let rule = &knowledge.rules[related.rule];
         diagnoses.push(Diagnosis {
             kind: DiagnosisKind::Related,

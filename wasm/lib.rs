@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use rdp_doctor::catalog::{Bundle, Category, Knowledge};
 use rdp_doctor::extract::{Extraction, Extractor};
 use rdp_doctor::matcher::{Candidate, Matcher, Meaning};
+use rdp_doctor::ranking::Ranking;
 use rdp_doctor::related::{Related, RelatedRule};
 use serde_json::{Value, json};
 
@@ -142,12 +143,9 @@ fn diagnosis(engine: &Engine, text: &str) -> Value {
     };
     let extraction = engine.extractor.extract(text);
     let candidates = engine.matcher.rank(&extraction, text);
-    let meanings = rdp_doctor::matcher::meanings(engine.knowledge, &extraction, &candidates);
-    let related = engine.related.complement(
-        text,
-        &candidates.iter().map(|c| c.rule).collect::<Vec<_>>(),
-        candidates.len() + meanings.len(),
-    );
+    let ranking = Ranking::complete(engine.knowledge, &extraction, text, candidates, || {
+        &engine.related
+    });
     json!({
         "codes": codes(&extraction),
         "messages": extraction.messages.iter().map(|m| json!({
@@ -157,11 +155,12 @@ fn diagnosis(engine: &Engine, text: &str) -> Value {
             "coverage": m.coverage,
         })).collect::<Vec<_>>(),
         "hosts": extraction.hosts.iter().map(|h| &h.host).collect::<Vec<_>>(),
-        "candidates": candidates
+        "candidates": ranking
+            .candidates
             .iter()
             .map(|c| candidate(engine.knowledge, c, text))
-            .chain(meanings.iter().map(|m| meaning(engine.knowledge, m, text)))
-            .chain(related.iter().map(|r| related_rule(engine.knowledge, r)))
+            .chain(ranking.meanings.iter().map(|m| meaning(engine.knowledge, m, text)))
+            .chain(ranking.related.iter().map(|r| related_rule(engine.knowledge, r)))
             .collect::<Vec<_>>(),
         "truncated": truncated,
     })

@@ -59,28 +59,15 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
             host.host, host.host
         ));
     }
-    let meanings = crate::matcher::meanings(knowledge, &extraction, &candidates);
-    let found = candidates.len() + meanings.len();
     // The word index is only built when the report has room for related rules.
-    let related = if crate::related::has_room(found) {
-        crate::related::Related::new(knowledge).complement(
-            &paste.text,
-            &candidates.iter().map(|c| c.rule).collect::<Vec<_>>(),
-            found,
-        )
-    } else {
-        Vec::new()
-    };
-    let ranking = render::Ranking {
-        candidates: &candidates,
-        meanings: &meanings,
-        related: &related,
-    };
+    let ranking = Ranking::complete(knowledge, &extraction, &paste.text, candidates, || {
+        Related::new(knowledge)
+    });
     let report = render::build_report(
         knowledge,
         &paste.text,
         &extraction,
-        ranking,
+        &ranking,
         &notices,
         probes.as_ref(),
     );
@@ -191,10 +178,7 @@ pub(super) fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         knowledge,
         "",
         &extraction,
-        render::Ranking {
-            candidates: &candidates,
-            ..Default::default()
-        },
+        &Ranking::of_rules(candidates),
         &notices,
         Some(&probes),
     );

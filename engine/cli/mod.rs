@@ -12,6 +12,8 @@ use crate::extract::{Extractor, Paste};
 use crate::matcher::{Matcher, check_examples};
 use crate::probe::net::{GatewayUrl, Limits};
 use crate::probe::{self, Recording, RunOptions, Status, Target};
+use crate::ranking::Ranking;
+use crate::related::Related;
 use crate::render::{self, ProbeReport, TextStyle};
 use std::sync::Arc;
 use std::time::Duration;

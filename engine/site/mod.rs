@@ -21,6 +21,7 @@ use crate::catalog::{
 use crate::extract::Extraction;
 use crate::matcher::Candidate;
 pub use crate::model::{code_path, rule_path, slug};
+use crate::ranking::Ranking;
 use crate::render::{self, Diagnosis};
 
 /// The site's assets, copied as they are (path under `site/assets/`).
@@ -154,10 +155,7 @@ impl<'k> Site<'k> {
             knowledge,
             "",
             &Extraction::default(),
-            render::Ranking {
-                candidates: &candidates,
-                ..Default::default()
-            },
+            &Ranking::of_rules(candidates),
             &[],
             None,
         );

@@ -130,3 +130,28 @@ fn a_generic_sentence_alone_recognises_no_message() {
     let extraction = extractor.extract("Please try connecting to the remote computer again.");
     assert!(extraction.messages.is_empty(), "{:?}", extraction.messages);
 }
+
+#[test]
+fn the_word_error_is_read_in_any_case_and_in_more_languages() {
+    // mRemoteNG-style "Error 2308" in the spellings of the languages rdp-doctor reads, as users
+    // type them in capitals or inflected ("hatası", "ошибки").
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    for text in [
+        "FEHLER 2308 beim Verbinden",
+        "ERREUR 2308",
+        "ОШИБКА 2308",
+        "код ошибки 2308",
+        "Błąd 2308 podczas łączenia",
+        "Bağlantı hatası 2308",
+        "fout 2308",
+    ] {
+        let codes: Vec<(String, &str)> = extractor
+            .extract(text)
+            .codes
+            .iter()
+            .map(|c| (c.code.to_string(), c.role.as_str()))
+            .collect();
+        assert_eq!(codes, [("0x904".to_string(), "error")], "{text}");
+    }
+}

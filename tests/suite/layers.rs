@@ -20,6 +20,7 @@ const LAYERS: &[&[&str]] = &[
     // the stages of a diagnosis, in the order data flows through them
     &["extract"],
     &["matcher", "related"],
+    &["ranking"],
     &["probe"],
     &["render"],
     // what is built from the stages
