@@ -358,7 +358,7 @@ impl<'k> Matcher<'k> {
                     None => kept.push(item),
                 }
             }
-            let evidence = kept;
+            let evidence = same_words_count_once(rule, kept);
             let raw: f64 = evidence.iter().map(|e| e.weight).sum();
             if raw > 0.0 {
                 candidates.push(Candidate {
@@ -409,6 +409,37 @@ impl<'k> Matcher<'k> {
 }
 
 /// The id of `phrase` in `list`, adding it when new.
+/// A catalog message is one piece of evidence with the rule's own signatures on the same words:
+/// a message signature that matched words a stronger signature already counted (a regex on the
+/// dialog's sentence) adds nothing and is left out. Order is kept.
+fn same_words_count_once(rule: &Rule, evidence: Vec<Evidence>) -> Vec<Evidence> {
+    let mut order: Vec<usize> = (0..evidence.len()).collect();
+    order.sort_by(|&a, &b| evidence[b].weight.total_cmp(&evidence[a].weight));
+    let mut keep = vec![true; evidence.len()];
+    let mut counted: Vec<Span> = Vec::new();
+    for i in order {
+        let item = &evidence[i];
+        if item.weight <= 0.0 {
+            continue;
+        }
+        let message = matches!(rule.signatures[item.signature].pattern, Pattern::Message(_));
+        let shared = item
+            .spans
+            .iter()
+            .any(|s| counted.iter().any(|c| c.overlaps(*s)));
+        if shared && message {
+            keep[i] = false;
+        } else {
+            counted.extend(&item.spans);
+        }
+    }
+    evidence
+        .into_iter()
+        .zip(keep)
+        .filter_map(|(item, keep)| keep.then_some(item))
+        .collect()
+}
+
 fn intern(list: &mut Vec<String>, ids: &mut HashMap<String, usize>, phrase: String) -> usize {
     *ids.entry(phrase).or_insert_with_key(|phrase| {
         list.push(phrase.clone());

@@ -3,7 +3,8 @@
 //!
 //! A rule's text here is its title (counted twice), summary, causes, the phrases of its text
 //! signatures and its examples, which carry the words users write. Words are folded,
-//! a plural `s` is dropped, common words are skipped, CJK text is read as character pairs, a
+//! a plural `s` is dropped, common words (NLTK's stop words of nine languages and RDP's own
+//! everyday words) are skipped, CJK text is read as character pairs, a
 //! few everyday words are read as the words rules use ("kicked" as "disconnected"), and common
 //! words of other languages add their English ones ("검은 화면", "schwarzer Bildschirm": black screen).
 
@@ -65,73 +66,15 @@ const SYNONYMS: &[(&str, &str)] = &[
     ("won't", "cannot"),
 ];
 
-/// Words too common in RDP texts to tell rules apart.
+/// Words too common in RDP texts (or in English, beyond the stop-word list) to tell rules apart.
 const STOPWORDS: &[&str] = &[
-    "the",
-    "and",
-    "for",
-    "with",
-    "that",
-    "this",
-    "from",
-    "are",
-    "was",
-    "were",
-    "not",
-    "but",
-    "you",
-    "your",
-    "has",
-    "have",
-    "had",
-    "when",
-    "then",
-    "than",
-    "its",
-    "it's",
-    "into",
-    "can",
-    "all",
-    "any",
     "one",
-    "our",
-    "out",
     "get",
     "got",
-    "just",
-    "now",
     "also",
-    "there",
-    "their",
-    "what",
-    "which",
-    "who",
-    "how",
-    "why",
-    "after",
-    "before",
-    "again",
-    "only",
-    "some",
-    "very",
-    "does",
-    "did",
     "doe",
-    "will",
     "would",
     "could",
-    "should",
-    "been",
-    "being",
-    "about",
-    "over",
-    "other",
-    "more",
-    "most",
-    "such",
-    "same",
-    "each",
-    "both",
     "may",
     "might",
     "must",
@@ -161,19 +104,6 @@ const STOPWORDS: &[&str] = &[
     "today",
     "still",
     "even",
-    "here",
-    "they",
-    "them",
-    "him",
-    "her",
-    "she",
-    "his",
-    "hers",
-    "myself",
-    "itself",
-    "these",
-    "those",
-    "where",
     "right",
     "left",
     "log",
@@ -189,10 +119,7 @@ const STOPWORDS: &[&str] = &[
     "always",
     "never",
     "sometime",
-    "while",
     "since",
-    "until",
-    "because",
     "like",
     "know",
     "think",
@@ -213,6 +140,20 @@ const STOPWORDS: &[&str] = &[
     "cannot",
     "message",
 ];
+
+/// The languages whose common words (the NLTK stop-word lists: "the", "nicht", "что") are
+/// skipped.
+const COMMON_WORD_LANGUAGES: &[&str] = &["en", "de", "fr", "es", "it", "pt", "ru", "nl", "tr"];
+
+/// The common words of [`COMMON_WORD_LANGUAGES`], folded as pastes are.
+static COMMON_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
+    COMMON_WORD_LANGUAGES
+        .iter()
+        .filter_map(|language| stop_words::lookup(language))
+        .flatten()
+        .map(|word| fold_phrase(word))
+        .collect()
+});
 
 /// Words of the languages users write in, read as the English words the rules use, so a
 /// description in Korean or German finds the rules an English one finds. A trailing `*` matches
@@ -810,6 +751,8 @@ fn words(text: &str) -> Vec<String> {
         if word.chars().count() < 3
             || word.chars().all(|c| c.is_ascii_digit())
             || STOPWORDS.contains(&word)
+            || COMMON_WORDS.contains(word)
+            || COMMON_WORDS.contains(token)
         {
             continue;
         }
@@ -830,6 +773,15 @@ mod tests {
         );
         assert_eq!(words("黑屏了"), ["black", "screen", "黑屏", "屏了"]);
         assert!(words("リモート デスクトップ接続").is_empty());
+    }
+
+    #[test]
+    fn common_words_of_other_languages_are_skipped() {
+        assert_eq!(
+            words("Ich kann mich nicht mit dem Server verbinden"),
+            ["server", "verbinden"]
+        );
+        assert_eq!(words("что было с сервером"), ["сервером"]);
     }
 
     #[test]

@@ -449,6 +449,48 @@ fn rules_patterns_exports_every_signature_for_grep() {
 }
 
 #[test]
+fn a_catalog_message_on_the_words_a_regex_read_counts_once() {
+    let team = |paste: &str| {
+        let output = with_rules(
+            "message-same-words",
+            &["diagnose", "--format", "json", paste],
+        );
+        assert!(stderr(&output).is_empty(), "{}", stderr(&output));
+        json(&output)["diagnoses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|d| d["rule"] == "team-identity-prompt")
+            .cloned()
+            .expect("the rule fires")
+    };
+    let english = team(
+        "The identity of the remote computer cannot be verified. Do you want to connect anyway?",
+    );
+    let evidence = english["evidence"].to_string();
+    assert!(evidence.contains("regex"), "{evidence}");
+    assert!(
+        !evidence.contains("message other:identity-warning"),
+        "{evidence}"
+    );
+    assert_eq!(
+        english["score"].as_f64(),
+        Some(rdp_doctor::matcher::confidence(2.0))
+    );
+    // In Japanese only the catalog message reads the prompt, and it counts.
+    let japanese = team("このリモート コンピュータのIDを識別できません。接続しますか?");
+    let evidence = japanese["evidence"].to_string();
+    assert!(
+        evidence.contains("message other:identity-warning"),
+        "{evidence}"
+    );
+    assert_eq!(
+        japanese["score"].as_f64(),
+        Some(rdp_doctor::matcher::confidence(1.0))
+    );
+}
+
+#[test]
 fn a_code_signature_also_fires_on_its_dialog_text_and_message_signatures_work() {
     let run = |paste: &str| {
         let output = with_rules(
