@@ -360,6 +360,36 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
     }
 }
 
+/// Every library whose imports lead back to it: the library, the index of its import that
+/// starts the cycle, and the names along it (`a -> b -> a`).
+fn import_cycles(probes: &[ProbeScript]) -> Vec<(&ProbeScript, usize, Vec<String>)> {
+    let library = |name: &str| probes.iter().find(|p| p.library && p.name == name);
+    let mut cycles = Vec::new();
+    for start in probes.iter().filter(|p| p.library) {
+        'imports: for (i, (first, ..)) in start.imports.iter().enumerate() {
+            // Depth-first from this import; `path` is the chain of names that led here.
+            let mut stack = vec![vec![start.name.clone(), first.clone()]];
+            let mut seen = HashSet::new();
+            while let Some(path) = stack.pop() {
+                let last = path.last().map(String::as_str).unwrap_or_default();
+                if last == start.name {
+                    cycles.push((start, i, path));
+                    break 'imports;
+                }
+                if !seen.insert(last.to_string()) {
+                    continue;
+                }
+                for (next, ..) in library(last).map_or(&[][..], |p| &p.imports[..]) {
+                    let mut longer = path.clone();
+                    longer.push(next.clone());
+                    stack.push(longer);
+                }
+            }
+        }
+    }
+    cycles
+}
+
 fn io_problem(path: &Path, error: &std::io::Error) -> Problem {
     Problem::unreadable(path, format!("cannot read: {error}"), None)
 }
@@ -773,6 +803,24 @@ impl Knowledge {
                 problem.hint = suggest(need, &probe_names).map(|s| format!("did you mean `{s}`?"));
                 problems.push(problem);
             }
+        }
+        for (script, import, cycle) in import_cycles(&self.probes) {
+            let (_, line, column) = &script.imports[import];
+            let message = format!(
+                "probe library `{}` imports itself ({}): the import would never end",
+                script.name,
+                cycle.join(" -> ")
+            );
+            let position = Some(Position {
+                line: *line,
+                column: *column,
+            });
+            let mut problem = match file_of(&script.origin) {
+                Some(file) => Problem::new(ProblemKind::Reference, file, position, message),
+                None => problem_at(&script.origin, "", message),
+            };
+            problem.hint = Some("a probe library may import others, but never back".into());
+            problems.push(problem);
         }
         for (name, template) in &self.templates {
             for (n, line) in template.text.lines().enumerate() {

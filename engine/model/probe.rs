@@ -99,6 +99,9 @@ pub struct ProbeScript {
     pub about: String,
     /// A library (`probes/lib/<name>.rhai`) that probes `import`; never run on its own.
     pub library: bool,
+    /// The libraries it imports (`import "name" as n;`), with the 1-based line and column of
+    /// each name.
+    pub imports: Vec<(String, usize, usize)>,
 }
 
 impl ProbeScript {
@@ -122,6 +125,7 @@ impl ProbeScript {
                 about = doc.to_string();
             }
         }
+        let imports = imports_of(&source);
         ProbeScript {
             name: name.to_string(),
             source,
@@ -129,8 +133,36 @@ impl ProbeScript {
             needs,
             about,
             library,
+            imports,
         }
     }
+}
+
+/// The names a Rhai source imports (`import "name"`), outside `//` comments, with the line and
+/// column of each name.
+fn imports_of(source: &str) -> Vec<(String, usize, usize)> {
+    let mut imports = Vec::new();
+    for (n, line) in source.lines().enumerate() {
+        let code = line.split("//").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("import") {
+            let before = &code[..code.len() - rest.len() + at];
+            let after = rest[at + "import".len()..].trim_start();
+            let word_start = before
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_alphanumeric() || c == '_'));
+            if let (true, Some(quoted)) = (word_start, after.strip_prefix('"')) {
+                if let Some(end) = quoted.find('"') {
+                    let name = quoted[..end].trim_end_matches(".rhai").to_string();
+                    let column = code.len() - quoted.len() + 1;
+                    imports.push((name, n + 1, column));
+                }
+            }
+            rest = &rest[at + "import".len()..];
+        }
+    }
+    imports
 }
 
 /// What a probe said about one rule.
@@ -146,4 +178,18 @@ pub struct ProbeVerdict {
     pub verdict: &'static str,
     /// The probe's facts.
     pub facts: serde_json::Map<String, Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::imports_of;
+
+    #[test]
+    fn imports_are_read_with_their_place_and_comments_are_not() {
+        let source = "// import \"old\" as o;\nimport \"lib_a\" as a;\nlet x = 1; import \"b.rhai\" as b;\nlet reimport = 2;\n";
+        assert_eq!(
+            imports_of(source),
+            [("lib_a".to_string(), 2, 9), ("b".to_string(), 3, 20)]
+        );
+    }
 }

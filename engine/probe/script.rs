@@ -22,7 +22,13 @@ use crate::sandbox::{describe_error, sandboxed_engine};
 /// Resolves `import "name"` to another probe script, and nothing else.
 struct ProbeModules {
     scripts: Arc<Vec<ProbeScript>>,
+    /// The libraries being imported, outermost first: an import of one of them again is a
+    /// cycle, refused before it can exhaust the stack.
+    importing: Mutex<Vec<String>>,
 }
+
+/// Libraries may import libraries this deep, and no deeper.
+const MAX_IMPORT_DEPTH: usize = 8;
 
 impl ModuleResolver for ProbeModules {
     fn resolve(
@@ -39,6 +45,41 @@ impl ModuleResolver for ProbeModules {
                 position,
             )));
         };
+        {
+            let mut importing = self.importing.lock().unwrap_or_else(|e| e.into_inner());
+            if importing.iter().any(|n| n == name) || importing.len() >= MAX_IMPORT_DEPTH {
+                let mut chain = importing.clone();
+                chain.push(name.to_string());
+                // Not ErrorModuleNotFound: Rhai replaces that with its own bare "not found".
+                return Err(Box::new(EvalAltResult::ErrorRuntime(
+                    format!(
+                        "import cycle or imports nested deeper than {MAX_IMPORT_DEPTH}: {}",
+                        chain.join(" -> ")
+                    )
+                    .into(),
+                    position,
+                )));
+            }
+            importing.push(name.to_string());
+        }
+        let module = self.load(engine, script, path, position);
+        self.importing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop();
+        module
+    }
+}
+
+impl ProbeModules {
+    /// Compiles and evaluates the library `script` as a module.
+    fn load(
+        &self,
+        engine: &Engine,
+        script: &ProbeScript,
+        path: &str,
+        position: Position,
+    ) -> Result<Shared<Module>, Box<EvalAltResult>> {
         let ast = engine.compile(&script.source).map_err(|e| {
             Box::new(EvalAltResult::ErrorInModule(
                 path.into(),
@@ -68,7 +109,10 @@ pub(super) fn run(
     let deadline = start + options.budget;
     let limits = options.sandbox;
     let mut engine = sandboxed_engine(&limits);
-    engine.set_module_resolver(ProbeModules { scripts });
+    engine.set_module_resolver(ProbeModules {
+        scripts,
+        importing: Mutex::new(Vec::new()),
+    });
     engine.on_progress(move |operations| {
         if operations % 256 == 0 && Instant::now() >= deadline {
             Some(Dynamic::from("time budget exhausted"))

@@ -449,6 +449,41 @@ fn rules_patterns_exports_every_signature_for_grep() {
 }
 
 #[test]
+fn a_probe_library_that_imports_itself_is_reported_and_never_run() {
+    let check = with_rules("import-cycle", &["rules", "check"]);
+    assert_eq!(check.status.code(), Some(3), "{}", stdout(&check));
+    let text = stdout(&check);
+    assert!(
+        text.contains("loop.rhai:2:9: probe library `loop` imports itself (loop -> loop)"),
+        "{text}"
+    );
+    // Probing with it fails that one probe with a clear error; the process does not abort.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = listener.local_addr().unwrap().port();
+    drop(listener);
+    let probe = with_rules(
+        "import-cycle",
+        &["probe", "--format", "json", &format!("127.0.0.1:{closed}")],
+    );
+    assert_ne!(probe.status.code(), None, "killed by a signal");
+    let report = json(&probe);
+    let uses = report["probes"]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["probe"] == "uses_loop")
+        .expect("the probe ran");
+    assert_eq!(uses["status"], "error");
+    assert!(
+        uses["summary"]
+            .as_str()
+            .unwrap()
+            .contains("import cycle or imports nested deeper than 8: loop -> loop"),
+        "{uses}"
+    );
+}
+
+#[test]
 fn a_catalog_message_on_the_words_a_regex_read_counts_once() {
     let team = |paste: &str| {
         let output = with_rules(

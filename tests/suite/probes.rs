@@ -324,6 +324,18 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
     ];
     scripts.push(knowledge().probe("reachability").unwrap().clone());
     scripts.push(knowledge().probe("dns").unwrap().clone());
+    // Libraries whose imports lead back to themselves, directly or through another.
+    for (name, source) in [
+        ("selfish", "import \"selfish\" as s; fn f() { 1 }"),
+        ("ping", "import \"pong\" as p; fn f() { 1 }"),
+        ("pong", "import \"ping\" as p; fn f() { 1 }"),
+    ] {
+        let mut library = script(name, source);
+        library.library = true;
+        scripts.push(library);
+    }
+    scripts.push(script("selfimport", "import \"selfish\" as s; #{}"));
+    scripts.push(script("mutual", "import \"ping\" as p; #{}"));
     let options = RunOptions {
         budget: Duration::from_secs(2),
         ..quick()
@@ -342,6 +354,14 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         ("evaluate", "'eval' is disabled"),
         ("shape", "the probe script returned `i64`"),
         ("sleepy", "time budget of 2 s"),
+        (
+            "selfimport",
+            "import cycle or imports nested deeper than 8: selfish -> selfish",
+        ),
+        (
+            "mutual",
+            "import cycle or imports nested deeper than 8: ping -> pong -> ping",
+        ),
     ];
     for (name, words) in expect {
         let result = find(&results, name);
