@@ -257,7 +257,7 @@ impl Layer {
             ));
             return layer;
         }
-        walk_directory(root, root, &mut layer);
+        walk_directory(root, &mut layer);
         layer.files.sort_by(|a, b| a.relative.cmp(&b.relative));
         layer
     }
@@ -311,7 +311,48 @@ fn is_probe(path: &str) -> bool {
     rest.ends_with(".rhai") && !rest.contains('/')
 }
 
-fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
+/// The largest knowledge file read, in bytes; the largest embedded one is about 160 KB.
+pub const MAX_KNOWLEDGE_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Reads the knowledge files under `root`. Links are followed only to files and folders inside
+/// `root`, each folder is read once (a link back to a parent is a loop, reported), and only
+/// regular files are read (a FIFO named `x.yaml` would block), up to
+/// [`MAX_KNOWLEDGE_FILE_BYTES`].
+fn walk_directory(root: &Path, layer: &mut Layer) {
+    let real_root = match std::fs::canonicalize(root) {
+        Ok(real) => real,
+        Err(error) => {
+            layer.problems.push(io_problem(root, &error));
+            return;
+        }
+    };
+    let mut walked = HashSet::new();
+    walk_folder(root, &real_root, root, &mut walked, layer);
+}
+
+fn walk_folder(
+    root: &Path,
+    real_root: &Path,
+    dir: &Path,
+    walked: &mut HashSet<PathBuf>,
+    layer: &mut Layer,
+) {
+    match std::fs::canonicalize(dir) {
+        Ok(real) => {
+            if !walked.insert(real) {
+                layer.problems.push(Problem::unreadable(
+                    dir,
+                    "a link to a folder already read (a loop); not followed",
+                    Some("remove the link"),
+                ));
+                return;
+            }
+        }
+        Err(error) => {
+            layer.problems.push(io_problem(dir, &error));
+            return;
+        }
+    }
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) => {
@@ -328,20 +369,56 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
         if hidden {
             continue;
         }
-        if path.is_dir() {
-            walk_directory(root, &path, layer);
-            continue;
-        }
         let relative = path
             .strip_prefix(root)
             .unwrap_or(&path)
             .to_string_lossy()
             .replace('\\', "/");
-        // Any YAML file outside catalog/ is a rule, wherever it sits in the folder.
-        if !is_yaml(&relative) && !is_probe(&relative) && !is_template(&relative) {
+        let knowledge_name = is_yaml(&relative) || is_probe(&relative) || is_template(&relative);
+        let is_link = std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        if is_link {
+            match std::fs::canonicalize(&path) {
+                Ok(target) if target.starts_with(real_root) => {}
+                Ok(_) => {
+                    layer.problems.push(Problem::unreadable(
+                        &path,
+                        "a link that leads outside the folder; not followed",
+                        Some("copy the file into the folder instead"),
+                    ));
+                    continue;
+                }
+                Err(_) if !knowledge_name => continue,
+                Err(error) => {
+                    layer.problems.push(io_problem(&path, &error));
+                    continue;
+                }
+            }
+        }
+        // The link (if any) stays inside the folder: its target's kind decides.
+        let metadata = match std::fs::metadata(&path) {
+            Ok(metadata) => metadata,
+            Err(error) => {
+                layer.problems.push(io_problem(&path, &error));
+                continue;
+            }
+        };
+        if metadata.is_dir() {
+            walk_folder(root, real_root, &path, walked, layer);
             continue;
         }
-        match std::fs::read(&path) {
+        // Any YAML file outside catalog/ is a rule, wherever it sits in the folder.
+        if !knowledge_name {
+            continue;
+        }
+        if !metadata.is_file() {
+            layer.problems.push(Problem::unreadable(
+                &path,
+                "not a regular file (a pipe, socket or device); not read",
+                None,
+            ));
+            continue;
+        }
+        match read_limited(&path, metadata.len()) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => layer.files.push(SourceFile {
                     origin: Origin::File(path.clone()),
@@ -355,9 +432,37 @@ fn walk_directory(root: &Path, dir: &Path, layer: &mut Layer) {
                     Some("save the file as UTF-8"),
                 )),
             },
-            Err(error) => layer.problems.push(io_problem(&path, &error)),
+            Err(problem) => layer.problems.push(problem),
         }
     }
+}
+
+/// Reads a regular file of `length` bytes, refusing one larger than
+/// [`MAX_KNOWLEDGE_FILE_BYTES`] (also when it grows while being read).
+fn read_limited(path: &Path, length: u64) -> Result<Vec<u8>, Problem> {
+    use std::io::Read;
+    let too_large = || {
+        Problem::unreadable(
+            path,
+            format!(
+                "larger than {} MiB; not read",
+                MAX_KNOWLEDGE_FILE_BYTES / (1024 * 1024)
+            ),
+            Some("split it into several files"),
+        )
+    };
+    if length > MAX_KNOWLEDGE_FILE_BYTES {
+        return Err(too_large());
+    }
+    let file = std::fs::File::open(path).map_err(|e| io_problem(path, &e))?;
+    let mut bytes = Vec::with_capacity(length as usize);
+    file.take(MAX_KNOWLEDGE_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| io_problem(path, &e))?;
+    if bytes.len() as u64 > MAX_KNOWLEDGE_FILE_BYTES {
+        return Err(too_large());
+    }
+    Ok(bytes)
 }
 
 /// Every library whose imports lead back to it: the library, the index of its import that

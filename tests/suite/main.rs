@@ -4,6 +4,7 @@ mod cli;
 mod extract;
 mod generalisation;
 pub mod golden;
+mod hostile;
 mod knowledge;
 mod lab;
 mod lab_servers;

@@ -1,0 +1,184 @@
+//! Hostile inputs: knowledge folders, pastes and files that once hung, exhausted or aborted
+//! rdp-doctor, each kept as a regression test that must end quickly with a clear message.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// Runs rdp-doctor with `stdin`, killing it (and failing the test) after `limit`.
+fn run_within(limit: Duration, args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config")
+        .env_remove("RDP_DOCTOR_RULES")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("rdp-doctor starts");
+    let mut pipe = child.stdin.take().expect("stdin is piped");
+    let bytes = stdin.to_vec();
+    std::thread::spawn(move || {
+        let _ = pipe.write_all(&bytes);
+    });
+    let started = Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("rdp-doctor {args:?} still ran after {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
+}
+
+fn problems(output: &Output) -> Vec<(String, String)> {
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    report["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["file"].as_str().unwrap_or_default().to_string(),
+                p["message"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+/// A rule a test can tell apart from the embedded ones.
+const TEAM_RULE: &str = "id: team-jump-host-closed
+title: Our jump host closes RDP at night
+category: other
+signatures:
+  - { text: \"jump host zebra closed\", weight: 2 }
+steps:
+  - title: Connect during office hours
+    side: client
+examples:
+  - text: \"jump host zebra closed\"
+    source: tests (a made-up team rule)
+counter_examples:
+  - text: \"Error code: 0x904\"
+    source: tests (a made-up team rule)
+";
+
+#[test]
+fn links_pipes_and_huge_files_in_a_knowledge_folder_are_reported_not_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules");
+    write(&rules.join("team/team-jump-host-closed.yaml"), TEAM_RULE);
+    // Two links back to the folder itself: once made every command walk forever.
+    std::os::unix::fs::symlink(".", rules.join("again")).unwrap();
+    std::os::unix::fs::symlink("..", rules.join("team/up")).unwrap();
+    // A link out of the folder: once walked, and a file's first line quoted in an error.
+    std::os::unix::fs::symlink("/etc", rules.join("etc")).unwrap();
+    // A pipe named like a rule: once blocked every command forever.
+    let fifo = rules.join("x.yaml");
+    let made = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+    // A file past the size limit.
+    let big = "# padding\n".repeat(900_000);
+    write(&rules.join("big.yaml"), &big);
+    let folder = dir.path().to_str().unwrap();
+
+    let check = run_within(
+        Duration::from_secs(30),
+        &["--rules", folder, "rules", "check", "--format", "json"],
+        b"",
+    );
+    assert_eq!(check.status.code(), Some(3));
+    let found = problems(&check);
+    let expect = [
+        (
+            "rules/again",
+            "a link to a folder already read (a loop); not followed",
+        ),
+        (
+            "rules/team/up",
+            "a link to a folder already read (a loop); not followed",
+        ),
+        (
+            "rules/etc",
+            "a link that leads outside the folder; not followed",
+        ),
+        (
+            "rules/x.yaml",
+            "not a regular file (a pipe, socket or device); not read",
+        ),
+        ("rules/big.yaml", "larger than 8 MiB; not read"),
+    ];
+    for (file, message) in expect {
+        assert!(
+            found.iter().any(|(f, m)| f.ends_with(file) && m == message),
+            "{file}: {message} not in {found:#?}"
+        );
+    }
+    assert_eq!(found.len(), expect.len(), "{found:#?}");
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        !text.contains("root:"),
+        "a file outside the folder was read"
+    );
+
+    // The rest of the folder, and the embedded knowledge, still serve.
+    let diagnose = run_within(
+        Duration::from_secs(30),
+        &["--rules", folder, "diagnose", "--format", "json", "-"],
+        b"the jump host zebra closed on me; Error code: 0x904",
+    );
+    assert_eq!(diagnose.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&diagnose.stdout).unwrap();
+    let rules: Vec<&str> = report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect();
+    assert!(rules.contains(&"team-jump-host-closed"), "{rules:?}");
+    assert!(
+        rules.contains(&"rdp-certificate-expired-or-unreadable"),
+        "{rules:?}"
+    );
+}
+
+#[test]
+fn a_link_to_a_file_inside_the_folder_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    // The link is the rule file; what it points at is not a knowledge file by its own name.
+    write(&dir.path().join("shared/jump-host.txt"), TEAM_RULE);
+    std::fs::create_dir_all(dir.path().join("rules")).unwrap();
+    std::os::unix::fs::symlink(
+        "../shared/jump-host.txt",
+        dir.path().join("rules/team-jump-host-closed.yaml"),
+    )
+    .unwrap();
+    let folder = dir.path().to_str().unwrap();
+    let check = run_within(
+        Duration::from_secs(30),
+        &["--rules", folder, "rules", "check", "--format", "json"],
+        b"",
+    );
+    assert_eq!(check.status.code(), Some(0));
+    assert_eq!(problems(&check), []);
+    let diagnose = run_within(
+        Duration::from_secs(30),
+        &["--rules", folder, "diagnose", "--format", "json", "-"],
+        b"the jump host zebra closed on me",
+    );
+    let report: Value = serde_json::from_slice(&diagnose.stdout).unwrap();
+    assert_eq!(report["diagnoses"][0]["rule"], "team-jump-host-closed");
+}
