@@ -70,8 +70,12 @@ impl PathIndex {
     }
 }
 
+/// Flow collections (`[`, `{`) may nest this deep; a knowledge file needs four or five levels.
+pub const MAX_FLOW_DEPTH: usize = 64;
+
 /// Parses `source` into `T`, returning the value and a path index built on first use.
 pub fn parse<T: DeserializeOwned>(source: &str) -> Result<(T, LazyIndex<'_>), YamlError> {
+    check_flow_depth(source)?;
     match serde_yaml::from_str::<T>(source) {
         Ok(value) => Ok((
             value,
@@ -106,6 +110,61 @@ impl<'a> LazyIndex<'a> {
             .get_or_init(|| PathIndex::build(self.source))
             .locate(path)
     }
+}
+
+/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`] before the YAML scanner
+/// sees them: its time grows with the square of the depth (100,000 `[` took 22 s). Quoted
+/// scalars and comments are skipped; the count is a cheap over-estimate elsewhere (brackets in
+/// plain text), which only matters for text with dozens of unclosed brackets.
+fn check_flow_depth(source: &str) -> Result<(), YamlError> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut previous = '\n';
+    let mut comment = false;
+    let mut chars = source.chars().peekable();
+    let (mut line, mut column) = (1, 0);
+    while let Some(c) = chars.next() {
+        column += 1;
+        if c == '\n' {
+            (line, column) = (line + 1, 0);
+            // A quoted scalar may span lines: its state is kept.
+            comment = false;
+        } else if comment {
+            // Inside a comment: nothing counts.
+        } else if let Some(q) = quote {
+            if q == '"' && c == '\\' {
+                chars.next();
+                column += 1;
+            } else if c == q {
+                if q == '\'' && chars.peek() == Some(&'\'') {
+                    chars.next();
+                    column += 1;
+                } else {
+                    quote = None;
+                }
+            }
+        } else if c == '#' && previous.is_whitespace() {
+            comment = true;
+        } else if (c == '"' || c == '\'')
+            && (previous.is_whitespace() || matches!(previous, '[' | '{' | ',' | ':' | '-'))
+        {
+            quote = Some(c);
+        } else if c == '[' || c == '{' {
+            depth += 1;
+            if depth > MAX_FLOW_DEPTH {
+                return Err(YamlError {
+                    message: format!(
+                        "lists and maps nested deeper than {MAX_FLOW_DEPTH} levels; knowledge files never need more than a few"
+                    ),
+                    position: Some(Position { line, column }),
+                });
+            }
+        } else if c == ']' || c == '}' {
+            depth = depth.saturating_sub(1);
+        }
+        previous = c;
+    }
+    Ok(())
 }
 
 fn convert_error(error: &serde_yaml::Error) -> YamlError {
@@ -258,5 +317,25 @@ mod tests {
         }
         let error = parse::<Doc>("id: [unclosed\n").unwrap_err();
         assert!(error.position.is_some(), "{error:?}");
+    }
+
+    #[test]
+    fn deep_flow_nesting_is_refused_at_its_place_and_quotes_and_comments_do_not_count() {
+        let deep = format!("id: x\ntitle: {}", "[".repeat(100_000));
+        let error = check_flow_depth(&deep).unwrap_err();
+        assert_eq!(
+            error.position,
+            Some(Position {
+                line: 2,
+                column: 72
+            })
+        );
+        let fine = format!(
+            "a: \"{}\"\nb: '{}'\n# {}\nc: [[1], {{d: [2]}}]\ne: it's [ok]\n",
+            "[".repeat(200),
+            "{".repeat(200),
+            "[".repeat(200)
+        );
+        assert_eq!(check_flow_depth(&fine), Ok(()));
     }
 }

@@ -182,3 +182,25 @@ fn a_link_to_a_file_inside_the_folder_is_read() {
     let report: Value = serde_json::from_slice(&diagnose.stdout).unwrap();
     assert_eq!(report["diagnoses"][0]["rule"], "team-jump-host-closed");
 }
+
+#[test]
+fn deeply_nested_yaml_is_refused_before_parsing() {
+    // 100,000 `[` once took the YAML scanner 22 s (its time grows with the square of the depth).
+    let dir = tempfile::tempdir().unwrap();
+    let deep = format!("id: deep\ntitle: {}\n", "[".repeat(100_000));
+    write(&dir.path().join("rules/other/deep.yaml"), &deep);
+    let folder = dir.path().to_str().unwrap();
+    let output = run_within(
+        Duration::from_secs(10),
+        &["--rules", folder, "diagnose", "Error code: 0x904"],
+        b"",
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "deep.yaml:2:72: lists and maps nested deeper than 64 levels; knowledge files never need more than a few"
+        ),
+        "{stderr}"
+    );
+}
