@@ -151,10 +151,6 @@ impl ApproximatePhrases {
                 return;
             }
             let anchor = range.start.saturating_sub(offset);
-            // Every intact piece of one occurrence points at the same place: verify it once.
-            if !verified.insert((id, anchor)) {
-                return;
-            }
             // Most occurrences are exact: no need for the edit distance then.
             let exact = &self.texts[id];
             if text
@@ -167,7 +163,13 @@ impl ApproximatePhrases {
                 }
                 return;
             }
+            // Only places that will be verified are remembered, so memory stays bounded by the
+            // tries allowed per phrase, however often a piece repeats.
             if failures[id] >= MAX_FAILED_TRIES {
+                return;
+            }
+            // Every intact piece of one occurrence points at the same place: verify it once.
+            if !verified.insert((id, anchor)) {
                 return;
             }
             // The window the phrase could occupy, widened by the edit budget on both sides.
