@@ -8,6 +8,7 @@ use crate::catalog::{
 };
 use crate::matcher::{EXAMPLE_TOP, check_examples};
 use crate::model::rules::RuleFile;
+use crate::render::{TEXT_BUDGET, is_over_budget};
 use crate::yaml::LazyIndex;
 use crate::yaml::Position;
 
@@ -20,7 +21,8 @@ pub const TEMPLATE_VARIABLES: &[&str] = &[
 /// checks, sorted by file and line. Regexes, templates and reference URLs are checked in every
 /// rule and catalog file that parses, also in files that failed to load for another reason.
 pub fn check(layers: &[Layer]) -> (Knowledge, Vec<Problem>) {
-    let env = minijinja::Environment::new();
+    let mut env = minijinja::Environment::new();
+    env.set_fuel(Some(TEXT_BUDGET.fuel));
     let mut found = Vec::new();
     let mut inspect = |file: &SourceFile, parsed: Parsed<'_>, index: &LazyIndex<'_>| match parsed {
         Parsed::Rule(rule) => check_rule_file(&env, file, rule, index, &mut found),
@@ -204,7 +206,9 @@ fn check_template(
     let mut unknown: Vec<String> = template
         .undeclared_variables(false)
         .into_iter()
-        .filter(|v| !TEMPLATE_VARIABLES.contains(&v.as_str()))
+        .filter(|v| {
+            !TEMPLATE_VARIABLES.contains(&v.as_str()) && !env.globals().any(|(g, _)| g == v)
+        })
         .collect();
     unknown.sort();
     for name in unknown {
@@ -225,5 +229,29 @@ fn check_template(
             )
             .with_hint(hint),
         );
+    }
+    // Rendered once with typical values: a text that cannot finish within its budget (nested
+    // loops, a huge repetition) would stall every report that shows it.
+    let sample = minijinja::context! {
+        host => "rdp.example.com", port => 3389, hosts => ["rdp.example.com"],
+        code => "0x904", extended => "0x7", codes => ["0x904", "0x7"],
+        probes => minijinja::context! {},
+    };
+    if let Err(error) = crate::render::render_within(&template, sample, TEXT_BUDGET.output) {
+        if is_over_budget(&error) {
+            problems.push(
+                Problem::new(
+                    ProblemKind::Template,
+                    file,
+                    position,
+                    format!(
+                        "template `{path}` does not finish within its budget ({} steps, {} KiB of output)",
+                        TEXT_BUDGET.fuel,
+                        TEXT_BUDGET.output / 1024
+                    ),
+                )
+                .with_hint(Some("a rule's text is a few lines: loop over what the paste gave, not over ranges".into())),
+            );
+        }
     }
 }

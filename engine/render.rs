@@ -250,7 +250,7 @@ pub fn build_report(
             if !template.contains("{{") && !template.contains("{%") && !template.contains("{#") {
                 return template.to_string();
             }
-            match env.render_str(template, vars) {
+            match render_text_template(&env, template, vars) {
                 Ok(rendered) => rendered,
                 Err(error) => {
                     let message = format!("rule `{}` has a template error: {error}", rule.id);
@@ -335,23 +335,21 @@ pub fn build_report(
     }
     for meaning in &ranking.meanings {
         let entry = &knowledge.catalog.entries()[meaning.entry];
-        let check_first =
-            entry
-                .check_first
-                .as_ref()
-                .map(|template| match env.render_str(template, &vars) {
-                    Ok(rendered) => rendered.trim().to_string(),
-                    Err(error) => {
-                        let message = format!(
-                            "catalog entry `{}` has a template error: {error}",
-                            entry.key()
-                        );
-                        if !notices.contains(&message) {
-                            notices.push(message);
-                        }
-                        template.clone()
+        let check_first = entry.check_first.as_ref().map(|template| {
+            match render_text_template(&env, template, &vars) {
+                Ok(rendered) => rendered.trim().to_string(),
+                Err(error) => {
+                    let message = format!(
+                        "catalog entry `{}` has a template error: {error}",
+                        entry.key()
+                    );
+                    if !notices.contains(&message) {
+                        notices.push(message);
                     }
-                });
+                    template.clone()
+                }
+            }
+        });
         diagnoses.push(Diagnosis {
             kind: DiagnosisKind::Catalog,
             rule: None,
@@ -404,8 +402,7 @@ pub fn build_report(
                 "possibly related: {lead}the paste shares the words {}",
                 related.words.join(", ")
             )],
-            summary: env
-                .render_str(&rule.summary, &vars)
+            summary: render_text_template(&env, &rule.summary, &vars)
                 .map_or_else(|_| rule.summary.clone(), |s| s.trim().to_string()),
             check_first: None,
             causes: Vec::new(),
@@ -449,7 +446,7 @@ pub fn check_first_text(entry: &crate::catalog::CatalogEntry) -> Option<String> 
     static ENV: std::sync::LazyLock<Environment<'static>> =
         std::sync::LazyLock::new(template_environment);
     Some(
-        ENV.render_str(template, vars)
+        render_text_template(&ENV, template, &vars)
             .map_or_else(|_| template.clone(), |text| text.trim().to_string()),
     )
 }
@@ -457,7 +454,100 @@ pub fn check_first_text(entry: &crate::catalog::CatalogEntry) -> Option<String> 
 fn template_environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(TEXT_BUDGET.fuel));
     env
+}
+
+/// How much a template may do when rendered once: `fuel` counts the template engine's
+/// instructions, `output` the bytes it writes. A loop that would never finish in practice
+/// (`range(100000)` inside another) runs out of fuel instead.
+#[derive(Debug, Clone, Copy)]
+pub struct TemplateBudget {
+    /// Instructions of the template engine.
+    pub fuel: u64,
+    /// Bytes of output.
+    pub output: usize,
+}
+
+/// A rule's or catalog entry's text (a cause, a step, a command): a few lines.
+pub const TEXT_BUDGET: TemplateBudget = TemplateBudget {
+    fuel: 100_000,
+    output: 256 * 1024,
+};
+
+/// The Markdown report.
+pub const REPORT_BUDGET: TemplateBudget = TemplateBudget {
+    fuel: 5_000_000,
+    output: 16 * 1024 * 1024,
+};
+
+/// A page of the site (the largest, the list of every code, needs a few hundred thousand).
+pub const PAGE_BUDGET: TemplateBudget = TemplateBudget {
+    fuel: 20_000_000,
+    output: 64 * 1024 * 1024,
+};
+
+/// Renders `template` with `vars`, stopping with an error once it writes more than `output`
+/// bytes. (Its fuel is the environment's.)
+pub fn render_within(
+    template: &minijinja::Template<'_, '_>,
+    vars: Value,
+    output: usize,
+) -> Result<String, minijinja::Error> {
+    struct Bounded {
+        bytes: Vec<u8>,
+        limit: usize,
+    }
+    impl std::io::Write for Bounded {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if self.bytes.len() + buf.len() > self.limit {
+                return Err(std::io::Error::other("output budget exhausted"));
+            }
+            self.bytes.extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut sink = Bounded {
+        bytes: Vec::new(),
+        limit: output,
+    };
+    match template.render_captured_to(vars, &mut sink) {
+        Ok(_) => Ok(String::from_utf8_lossy(&sink.bytes).into_owned()),
+        Err(error) if error.kind() == minijinja::ErrorKind::WriteFailure => {
+            Err(minijinja::Error::new(
+                minijinja::ErrorKind::InvalidOperation,
+                format!("{OUTPUT_BUDGET_ERROR} of {output} bytes"),
+            ))
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// How [`render_within`] says the output budget ran out.
+const OUTPUT_BUDGET_ERROR: &str = "the template wrote more than its budget";
+
+/// True when `error` says a template ran out of fuel or of output.
+pub fn is_over_budget(error: &minijinja::Error) -> bool {
+    error.kind() == minijinja::ErrorKind::OutOfFuel
+        || error
+            .detail()
+            .is_some_and(|d| d.starts_with(OUTPUT_BUDGET_ERROR))
+}
+
+/// Renders the text `source` in `env` within [`TEXT_BUDGET`].
+fn render_text_template(
+    env: &Environment<'_>,
+    source: &str,
+    vars: &Value,
+) -> Result<String, minijinja::Error> {
+    render_within(
+        &env.template_from_str(source)?,
+        vars.clone(),
+        TEXT_BUDGET.output,
+    )
 }
 
 /// A paste excerpt on one line, at most 120 characters.
@@ -484,6 +574,7 @@ pub fn render_json(report: &Report) -> String {
 /// which an extra folder may replace).
 pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String, minijinja::Error> {
     let mut env = Environment::new();
+    env.set_fuel(Some(REPORT_BUDGET.fuel));
     if let Ok(syntax) = SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)
@@ -499,11 +590,14 @@ pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String,
     for (name, template) in &knowledge.templates {
         env.add_template_owned(name.clone(), template.text.clone())?;
     }
-    env.get_template("report/diagnosis.md.j2")?
-        .render(context! {
+    render_within(
+        &env.get_template("report/diagnosis.md.j2")?,
+        context! {
             report => Value::from(minijinja::value::Serde(report)),
             pasted => report.from_paste(),
-        })
+        },
+        REPORT_BUDGET.output,
+    )
 }
 
 fn family_label(family: Option<String>) -> String {

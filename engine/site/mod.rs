@@ -117,6 +117,7 @@ impl<'k> Site<'k> {
     pub fn new(knowledge: &'k Knowledge, layers: &[Layer], options: SiteOptions) -> Site<'k> {
         let mut env = Environment::new();
         env.set_undefined_behavior(UndefinedBehavior::Strict);
+        env.set_fuel(Some(crate::render::PAGE_BUDGET.fuel));
         env.set_auto_escape_callback(|name| {
             let name = name.strip_suffix(".j2").unwrap_or(name);
             if name.ends_with(".html") || name.ends_with(".xml") {
@@ -346,10 +347,8 @@ impl<'k> Site<'k> {
         vars: minijinja::Value,
     ) -> Result<String, Box<Problem>> {
         let error = |e: minijinja::Error| Box::new(self.template_problem(&e, name, path));
-        self.env
-            .get_template(name)
-            .map_err(error)?
-            .render(vars)
+        let template = self.env.get_template(name).map_err(error)?;
+        crate::render::render_within(&template, vars, crate::render::PAGE_BUDGET.output)
             .map_err(error)
     }
 

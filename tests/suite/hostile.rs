@@ -204,3 +204,78 @@ fn deeply_nested_yaml_is_refused_before_parsing() {
         "{stderr}"
     );
 }
+
+/// Two nested loops of 100,000 steps each: a template that would run for hours.
+const ENDLESS: &str =
+    "{% for i in range(100000) %}{% for j in range(100000) %}x{% endfor %}{% endfor %}";
+
+#[test]
+fn templates_that_would_never_finish_stop_at_their_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let rule = TEAM_RULE.replace(
+        "category: other\n",
+        &format!("category: other\nsummary: \"{ENDLESS}\"\n"),
+    );
+    write(&dir.path().join("rules/team-jump-host-closed.yaml"), &rule);
+    write(
+        &dir.path().join("site/report/diagnosis.md.j2"),
+        &format!("{ENDLESS}\n"),
+    );
+    write(
+        &dir.path().join("site/pages/404.html.j2"),
+        &format!("{ENDLESS}\n"),
+    );
+    let folder = dir.path().to_str().unwrap();
+    let limit = Duration::from_secs(30);
+
+    // `rules check` says which text cannot finish, where.
+    let check = run_within(limit, &["--rules", folder, "rules", "check"], b"");
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert!(
+        text.contains("team-jump-host-closed.yaml:4:10: template `summary` does not finish within its budget (100000 steps, 256 KiB of output)"),
+        "{text}"
+    );
+    assert!(!text.contains("undefined variable `range`"), "{text}");
+
+    // The report shows the text unrendered, with a note, and still ranks the rule.
+    let paste = b"the jump host zebra closed";
+    let diagnose = run_within(limit, &["--rules", folder, "diagnose", "-"], paste);
+    assert_eq!(diagnose.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&diagnose.stdout);
+    assert!(
+        text.contains("rule `team-jump-host-closed` has a template error"),
+        "{text}"
+    );
+
+    // The Markdown report and the site stop with an error naming the template.
+    let markdown = run_within(
+        limit,
+        &["--rules", folder, "diagnose", "--format", "markdown", "-"],
+        paste,
+    );
+    assert_eq!(markdown.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&markdown.stderr);
+    assert!(
+        stderr.contains("engine ran out of fuel (in report/diagnosis.md.j2:1)"),
+        "{stderr}"
+    );
+    let out = dir.path().join("out");
+    let site = run_within(
+        limit,
+        &[
+            "--rules",
+            folder,
+            "site",
+            "build",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        b"",
+    );
+    assert_eq!(site.status.code(), Some(3));
+    let stderr = String::from_utf8_lossy(&site.stderr);
+    assert!(
+        stderr.contains("404.html.j2:1: engine ran out of fuel (rendering 404.html)"),
+        "{stderr}"
+    );
+}
