@@ -35,4 +35,5 @@ pub mod sandbox;
 pub mod search;
 #[cfg(feature = "cli")]
 pub mod site;
+pub mod untrusted;
 pub mod yaml;

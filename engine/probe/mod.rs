@@ -55,9 +55,7 @@ impl Target {
     /// Reads `HOST`, `HOST:PORT`, `[v6]:PORT` (port 3389 unless given).
     pub fn parse(text: &str) -> Result<Target, String> {
         let (host, port) = net::split_host_port(text, 3389)?;
-        if host.chars().any(|c| c.is_whitespace() || c == '/') {
-            return Err(format!("`{text}` is not a host name or address"));
-        }
+        check_host(&host)?;
         Ok(Target {
             host,
             port,
@@ -74,6 +72,52 @@ impl Target {
         }
     }
 }
+
+/// The longest host name DNS allows.
+pub const MAX_HOST_CHARS: usize = 253;
+
+/// Accepts a host name (letters of any script, digits, `-`, `_`, dots), an IPv4 address or an
+/// IPv6 address (with an optional `%zone`) of at most [`MAX_HOST_CHARS`] characters; refuses
+/// anything else, so no markup or control character reaches a report through a host.
+pub fn check_host(host: &str) -> Result<(), String> {
+    let shown: String = host.chars().take(40).collect();
+    let shown = crate::untrusted::neutralise(&shown).into_owned();
+    let more = if host.chars().count() > 40 { "..." } else { "" };
+    if host.is_empty() {
+        return Err("no host given".into());
+    }
+    if host.chars().count() > MAX_HOST_CHARS {
+        return Err(format!(
+            "`{shown}{more}` is longer than a host name can be ({MAX_HOST_CHARS} characters)"
+        ));
+    }
+    let address = host.split('%').next().unwrap_or(host);
+    if address.parse::<std::net::IpAddr>().is_ok() {
+        return Ok(());
+    }
+    // Labels between dots; only the last may be empty (a fully qualified `host.`).
+    let labels: Vec<&str> = host.split('.').collect();
+    let name_ok = labels.iter().enumerate().all(|(i, label)| {
+        if label.is_empty() {
+            return i > 0 && i == labels.len() - 1;
+        }
+        !label.starts_with('-')
+            && !label.ends_with('-')
+            && label
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+    });
+    if name_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{shown}{more}` is not a host name or address (letters, digits, `-`, `_` and dots, or an IP address)"
+        ))
+    }
+}
+
+/// The largest recording `--replay` reads.
+pub const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Budgets of a probe run.
 #[derive(Debug, Clone, Copy)]
@@ -312,9 +356,22 @@ impl Recording {
 
     /// Reads a recording; an error names the line and column.
     pub fn load(path: &Path) -> Result<Recording, Problem> {
+        let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if size > MAX_RECORDING_BYTES {
+            return Err(Problem::unreadable(
+                path,
+                format!(
+                    "larger than {} MiB; a recording of one host is a few hundred KiB",
+                    MAX_RECORDING_BYTES / (1024 * 1024)
+                ),
+                None,
+            ));
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Problem::unreadable(path, format!("cannot read it: {e}"), None))?;
-        let recording: Recording = serde_json::from_str(&text).map_err(|e| {
+        // An editor may have saved it with a byte-order mark.
+        let json = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let recording: Recording = serde_json::from_str(json).map_err(|e| {
             let position = Position {
                 line: e.line(),
                 column: e.column(),
@@ -329,6 +386,14 @@ impl Recording {
                 format!("not a probe recording: {message}"),
             )
         })?;
+        if let Err(reason) = check_host(&recording.target.host) {
+            return Err(Problem::in_file(
+                ProblemKind::Json,
+                path,
+                None,
+                format!("the recorded target: {reason}"),
+            ));
+        }
         if !(1..=2).contains(&recording.version) {
             return Err(Problem::in_file(
                 ProblemKind::Json,

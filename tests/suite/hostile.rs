@@ -279,3 +279,110 @@ fn templates_that_would_never_finish_stop_at_their_budget() {
         "{stderr}"
     );
 }
+
+/// A recording of the lab's xrdp whose texts carry terminal escapes (set the window title,
+/// clear the screen), saved with a byte-order mark as some editors do.
+fn hostile_recording(dir: &Path, host: &str) -> String {
+    let fixture = super::fixture("probes/xrdp-expired-cert.json");
+    let mut recording: Value =
+        serde_json::from_str(&std::fs::read_to_string(fixture).unwrap()).unwrap();
+    recording["target"]["host"] = Value::from(host);
+    recording["recorded_at"] = Value::from("2026-11-25\u{1b}[31m");
+    for result in recording["results"].as_array_mut().unwrap() {
+        let summary = format!(
+            "{} \u{1b}]0;pwned\u{7}\u{1b}[2J\r<img src=x onerror=alert(1)>",
+            result["summary"].as_str().unwrap()
+        );
+        result["summary"] = Value::from(summary);
+    }
+    let path = dir.join("recording.json");
+    let text = format!(
+        "\u{feff}{}",
+        serde_json::to_string_pretty(&recording).unwrap()
+    );
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test]
+fn escapes_from_a_recording_are_shown_not_obeyed_and_markdown_shows_markup_as_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let recording = hostile_recording(dir.path(), "127.0.0.1");
+    let limit = Duration::from_secs(30);
+    for format in ["text", "markdown"] {
+        let output = run_within(
+            limit,
+            &["probe", "--replay", &recording, "--format", format],
+            b"",
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.code().is_some_and(|c| c <= 1), "{stdout}");
+        assert!(!stdout.contains('\u{1b}'), "{format}: {stdout}");
+        assert!(!stdout.contains('\r'), "{format}: {stdout}");
+        // Markdown escapes the backslash of the shown escape too.
+        let shown = if format == "text" {
+            "\\x1b]0;pwned\\x07"
+        } else {
+            "\\\\x1b\\]0;pwned\\\\x07"
+        };
+        assert!(stdout.contains(shown), "{format}: {stdout}");
+        if format == "markdown" {
+            assert!(!stdout.contains("<img"), "{stdout}");
+            assert!(
+                stdout.contains("&lt;img src=x onerror=alert(1)&gt;"),
+                "{stdout}"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_host_that_is_no_host_name_is_refused_briefly() {
+    let dir = tempfile::tempdir().unwrap();
+    let limit = Duration::from_secs(30);
+    // In a recording.
+    let recording = hostile_recording(dir.path(), "srv<img/src=x/onerror=alert(1)>x");
+    let output = run_within(limit, &["probe", "--replay", &recording], b"");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "the recorded target: `srv<img/src=x/onerror=alert(1)>x` is not a host name or address"
+        ),
+        "{stderr}"
+    );
+    // On the command line: a huge "host name" is named by its first characters, once.
+    let huge = "a".repeat(100 * 1024);
+    let output = run_within(limit, &["probe", &huge], b"");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("is longer than a host name can be (253 characters)"),
+        "{}",
+        &stderr[..stderr.len().min(300)]
+    );
+    assert!(stderr.len() < 1000, "{} bytes of error", stderr.len());
+    for bad in ["srv\u{1b}]0;x\u{7}", "srv/01", "-", "a..b"] {
+        let output = run_within(limit, &["probe", bad], b"");
+        assert_eq!(output.status.code(), Some(2), "{bad:?}");
+        assert!(!String::from_utf8_lossy(&output.stderr).contains('\u{1b}'));
+    }
+}
+
+#[test]
+fn markup_in_a_paste_stays_text_in_the_markdown_report() {
+    // A rule's regex quotes the words between its anchors: here the markup.
+    let paste = b"xrdp-sesman: not in tsusers group <img/src=x/onerror=alert(1)>[click](https://evil.example). Access denied";
+    let output = run_within(
+        Duration::from_secs(30),
+        &["diagnose", "--format", "markdown", "-"],
+        paste,
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("&lt;img/src=x/onerror=alert(1)&gt;"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("<img"), "{stdout}");
+    assert!(!stdout.contains("[click](https"), "{stdout}");
+}

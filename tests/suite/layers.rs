@@ -10,7 +10,7 @@ use std::path::Path;
 const LAYERS: &[&[&str]] = &[
     // text helpers: character folding, the rule-regex dialect, phrase search, YAML
     &["literals"],
-    &["rule_regex", "search", "yaml"],
+    &["rule_regex", "search", "untrusted", "yaml"],
     // plain data types
     &["model"],
     // the Rhai sandbox, over the probe data types

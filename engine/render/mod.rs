@@ -5,6 +5,10 @@
 //! minijinja templates rendered with what the paste revealed (`host`, `code`, `extended`,
 //! `codes`, `hosts`).
 
+mod neutralise;
+
+pub use neutralise::Neutralise;
+
 use std::cell::RefCell;
 use std::fmt::Write as _;
 
@@ -573,6 +577,9 @@ pub fn render_json(report: &Report) -> String {
 /// Renders the report with the knowledge's Markdown template (`site/report/diagnosis.md.j2`,
 /// which an extra folder may replace).
 pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String, minijinja::Error> {
+    let mut clean = report.clone();
+    clean.neutralise();
+    let report = &clean;
     let mut env = Environment::new();
     env.set_fuel(Some(REPORT_BUDGET.fuel));
     if let Ok(syntax) = SyntaxConfig::builder()
@@ -583,6 +590,8 @@ pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String,
         env.set_syntax(syntax);
     }
     env.add_filter("family_label", family_label);
+    env.add_filter("text", |text: String| markdown_text(&text));
+    env.add_filter("code_span", |text: String| markdown_code_span(&text));
     env.add_filter("command_label", |kind: String| {
         command_label(&kind).to_string()
     });
@@ -598,6 +607,46 @@ pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String,
         },
         REPORT_BUDGET.output,
     )
+}
+
+/// Text from a paste or a server as Markdown that shows it literally: characters Markdown or
+/// HTML would act on are escaped (`<img onerror=...>` stays text, `[x](y)` is no link, `|`
+/// does not end a table cell), and line breaks become spaces.
+pub fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '~' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// `text` as a Markdown code span: fenced by one backtick more than its longest run of them,
+/// so it cannot close the span early; `|` escaped for table cells, line breaks as spaces.
+pub fn markdown_code_span(text: &str) -> String {
+    let text = text.replace(['\n', '\r'], " ").replace('|', "\\|");
+    let mut longest = 0;
+    let mut run = 0;
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if text.starts_with('`') || text.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{fence}{pad}{text}{pad}{fence}")
 }
 
 fn family_label(family: Option<String>) -> String {
@@ -643,6 +692,10 @@ const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Y
 
 /// The report for a person at a terminal: the best candidate first, why, and what to do.
 pub fn render_text(report: &Report, style: TextStyle) -> String {
+    // Text from a paste, a server or a recording never reaches the terminal as control codes.
+    let mut clean = report.clone();
+    clean.neutralise();
+    let report = &clean;
     let p = Painter { color: style.color };
     let width = style.width.max(40);
     let mut out = String::new();
