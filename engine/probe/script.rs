@@ -137,6 +137,7 @@ pub(super) fn run(
         options.call,
         host,
         &script.name,
+        Reach::of(target),
     );
 
     let mut scope = Scope::new();
@@ -280,6 +281,60 @@ fn certificate_value(
     value
 }
 
+/// The hosts a probe may reach: the target and the RD Gateway of the run, by the names (or
+/// addresses) the user gave. A connection goes to the addresses such a name resolves to, so no
+/// script can reach any other machine.
+#[derive(Debug, Clone)]
+struct Reach {
+    target: String,
+    gateway: Option<String>,
+}
+
+impl Reach {
+    fn of(target: &Target) -> Reach {
+        let gateway = target
+            .gateway
+            .as_deref()
+            .and_then(|g| GatewayUrl::parse(g).ok())
+            .map(|g| g.host);
+        Reach {
+            target: target.host.clone(),
+            gateway,
+        }
+    }
+
+    /// Refuses `host` unless it names the target or the gateway.
+    fn check(&self, host: &str) -> Result<(), Box<EvalAltResult>> {
+        let same = |allowed: &str| {
+            let (a, b) = (normal_host(allowed), normal_host(host));
+            match (a.parse::<std::net::IpAddr>(), b.parse::<std::net::IpAddr>()) {
+                (Ok(a), Ok(b)) => a == b,
+                _ => a == b,
+            }
+        };
+        if same(&self.target) || self.gateway.as_deref().is_some_and(same) {
+            return Ok(());
+        }
+        let shown =
+            crate::untrusted::neutralise(&host.chars().take(80).collect::<String>()).into_owned();
+        Err(format!(
+            "`{shown}` is neither the target ({}) nor its gateway: probes reach only the host being checked",
+            self.target
+        )
+        .into())
+    }
+}
+
+/// A host as compared: lower case, without IPv6 brackets or a final dot.
+fn normal_host(host: &str) -> String {
+    let host = host.trim();
+    let host = host
+        .strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .unwrap_or(host);
+    host.trim_end_matches('.').to_lowercase()
+}
+
 fn register_host_api(
     engine: &mut Engine,
     handle: Handle,
@@ -287,6 +342,7 @@ fn register_host_api(
     call: Limits,
     host: Host,
     probe: &str,
+    reach: Reach,
 ) {
     // Every call gets the smaller of its own timeout and what is left of the probe's budget.
     let limits = move || -> Result<Limits, Box<EvalAltResult>> {
@@ -314,7 +370,9 @@ fn register_host_api(
 
     let h = handle.clone();
     let (source, name) = (host.clone(), probe.to_string());
+    let r = reach.clone();
     engine.register_fn("resolve", move |host: &str| -> Result<Dynamic, Box<EvalAltResult>> {
+        r.check(host)?;
         let limits = limits()?;
         let start = Instant::now();
         let value = source.answer(&name, "resolve", vec![json!(host)], || match h
@@ -334,9 +392,11 @@ fn register_host_api(
 
     let h = handle.clone();
     let (source, name) = (host.clone(), probe.to_string());
+    let r = reach.clone();
     engine.register_fn(
         "tcp_connect",
         move |host: &str, port: i64| -> Result<Dynamic, Box<EvalAltResult>> {
+            r.check(host)?;
             let (limits, port) = (limits()?, port_of(port)?);
             let args = vec![json!(host), json!(port)];
             let value = source.answer(&name, "tcp_connect", args, || {
@@ -353,8 +413,9 @@ fn register_host_api(
 
     let negotiate = {
         let h = handle.clone();
-        let (source, name) = (host.clone(), probe.to_string());
+        let (source, name, r) = (host.clone(), probe.to_string(), reach.clone());
         move |host: &str, port: i64, protocols: u32| -> Result<Dynamic, Box<EvalAltResult>> {
+            r.check(host)?;
             let (limits, port) = (limits()?, port_of(port)?);
             let args = vec![json!(host), json!(port), json!(protocols)];
             let value = source.answer(&name, "rdp_negotiate", args, || {
@@ -387,8 +448,9 @@ fn register_host_api(
 
     let certificate = {
         let h = handle.clone();
-        let (source, name) = (host.clone(), probe.to_string());
+        let (source, name, r) = (host.clone(), probe.to_string(), reach.clone());
         move |host: &str, port: i64, protocols: u32| -> Result<Dynamic, Box<EvalAltResult>> {
+            r.check(host)?;
             let (limits, port) = (limits()?, port_of(port)?);
             let args = vec![json!(host), json!(port), json!(protocols)];
             let value = source.answer(&name, "tls_certificate", args, || {
@@ -422,10 +484,11 @@ fn register_host_api(
     );
 
     let h = handle.clone();
-    let (source, name) = (host.clone(), probe.to_string());
+    let (source, name, r) = (host.clone(), probe.to_string(), reach.clone());
     engine.register_fn(
         "credssp",
         move |host: &str, port: i64| -> Result<Dynamic, Box<EvalAltResult>> {
+            r.check(host)?;
             let (limits, port) = (limits()?, port_of(port)?);
             let args = vec![json!(host), json!(port)];
             let value = source.answer(&name, "credssp", args, || {
@@ -451,13 +514,14 @@ fn register_host_api(
     );
 
     let h = handle;
-    let (source, name) = (host.clone(), probe.to_string());
+    let (source, name, r) = (host.clone(), probe.to_string(), reach);
     engine.register_fn(
         "https_probe",
         move |url: &str| -> Result<Dynamic, Box<EvalAltResult>> {
             let limits = limits()?;
             let args = vec![json!(url)];
             let url = GatewayUrl::parse(url)?;
+            r.check(&url.host)?;
             let value = source.answer(&name, "https_probe", args, || {
                 match h.block_on(net::https_probe(&url, limits)) {
                     Ok(report) => json!({

@@ -195,10 +195,15 @@ impl CertificateFacts {
 fn names_host(facts: &CertificateFacts, host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
-        return facts
-            .ip_addresses
-            .iter()
-            .any(|a| a.parse::<IpAddr>().ok() == Some(ip));
+        // Without subject alternative names, the common name is the name (`CN=127.0.0.1`).
+        let no_alternative_names = facts.ip_addresses.is_empty() && facts.dns_names.is_empty();
+        let common_name = std::slice::from_ref(&facts.common_name);
+        let names = if no_alternative_names {
+            common_name
+        } else {
+            &facts.ip_addresses[..]
+        };
+        return names.iter().any(|a| a.parse::<IpAddr>().ok() == Some(ip));
     }
     let host = bare.trim_end_matches('.').to_ascii_lowercase();
     let names: Vec<&str> = if facts.dns_names.is_empty() {
@@ -329,6 +334,22 @@ mod tests {
         assert!(!dns_name_matches("*.example.com", "example.com"));
         assert!(!dns_name_matches("*.example.com", "a.rdp.example.com"));
         assert!(dns_name_matches("Host.Example.com.", "host.example.com"));
+    }
+
+    #[test]
+    fn an_address_matches_the_common_name_only_without_alternative_names() {
+        let only_cn = CertificateFacts {
+            common_name: "127.0.0.1".into(),
+            ..CertificateFacts::default()
+        };
+        assert!(names_host(&only_cn, "127.0.0.1"));
+        assert!(!names_host(&only_cn, "127.0.0.2"));
+        let with_san = CertificateFacts {
+            ip_addresses: vec!["10.0.0.5".into()],
+            ..only_cn.clone()
+        };
+        assert!(!names_host(&with_san, "127.0.0.1"));
+        assert!(names_host(&with_san, "10.0.0.5"));
     }
 
     #[test]

@@ -283,6 +283,21 @@ describe("paste box", () => {
     await page.close();
   });
 
+  test("a shared link that would make a backtracking regex run for ever answers at once", async () => {
+    // `(a+)+$` against 4,000 `a` and a `!` takes exponential time in JavaScript's regex engine;
+    // the page runs the command line's linear-time engine.
+    const paste = "zebra backtrack " + "a".repeat(4000) + "!";
+    const page = await openPage();
+    const started = Date.now();
+    await visit(page, pageUrl(XSS_SITE, "index.html", `#q=${encodeURIComponent(paste)}`));
+    await page.waitForSelector("#results li.candidate", { timeout: 10000 });
+    const ids = await candidateIds(page);
+    assert.ok(ids.includes("backtracking-regex"), ids.join(", "));
+    assert.ok(Date.now() - started < 10000, `${Date.now() - started} ms`);
+    await page.check();
+    await page.close();
+  });
+
   test("a shared link (#q=) diagnoses without a click", async () => {
     const expected = seedReport().diagnoses.slice(0, 3).map((d) => d.rule);
     const page = await openPage();

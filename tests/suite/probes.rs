@@ -334,6 +334,20 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         library.library = true;
         scripts.push(library);
     }
+    // A script that tries to reach another machine than the target (here another loopback
+    // address, listening).
+    let elsewhere = std::net::TcpListener::bind("[::1]:0").expect("IPv6 loopback");
+    elsewhere.set_nonblocking(true).unwrap();
+    let elsewhere_port = elsewhere.local_addr().unwrap().port();
+    scripts.push(script(
+        "elsewhere",
+        &format!("tcp_connect(\"::1\", {elsewhere_port})"),
+    ));
+    scripts.push(script("lookup", "resolve(\"example.com\")"));
+    scripts.push(script(
+        "web",
+        "https_probe(\"https://127.0.0.2/remoteDesktopGateway/\")",
+    ));
     scripts.push(script("selfimport", "import \"selfish\" as s; #{}"));
     scripts.push(script("mutual", "import \"ping\" as p; #{}"));
     let options = RunOptions {
@@ -362,6 +376,12 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
             "mutual",
             "import cycle or imports nested deeper than 8: ping -> pong -> ping",
         ),
+        (
+            "elsewhere",
+            "`::1` is neither the target (127.0.0.1) nor its gateway: probes reach only the host being checked",
+        ),
+        ("lookup", "`example.com` is neither the target (127.0.0.1)"),
+        ("web", "`127.0.0.2` is neither the target (127.0.0.1)"),
     ];
     for (name, words) in expect {
         let result = find(&results, name);
@@ -369,6 +389,10 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         assert!(result.summary.contains(words), "{name}: {}", result.summary);
     }
     assert_eq!(find(&results, "reachability").status, Status::Pass);
+    assert!(
+        elsewhere.accept().is_err(),
+        "a script reached another address than the target"
+    );
     // Hostile scripts run side by side: the run takes about one budget, not the sum of them.
     assert!(elapsed < Duration::from_secs(6), "{elapsed:?}");
 }
