@@ -10,6 +10,7 @@
 mod search_index;
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
 use serde::Serialize;
@@ -744,6 +745,8 @@ fn markdown_to_html(markdown: &str) -> String {
 
 /// Writes `site` into `out`, rendering on every core. Returns the files written and bytes.
 pub fn write_site(site: &Site<'_>, out: &std::path::Path) -> Result<(usize, u64), Vec<String>> {
+    std::fs::create_dir_all(out)
+        .map_err(|e| vec![format!("cannot create {}: {e}", out.display())])?;
     let pages = site.pages();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let per_thread = pages.len().div_ceil(threads).max(1);
@@ -755,13 +758,7 @@ pub fn write_site(site: &Site<'_>, out: &std::path::Path) -> Result<(usize, u64)
                     let mut written = (0usize, 0u64);
                     for &page in chunk {
                         let file = site.render(page).map_err(|e| e.to_string())?;
-                        let target = out.join(&file.path);
-                        if let Some(parent) = target.parent() {
-                            std::fs::create_dir_all(parent)
-                                .map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-                        }
-                        std::fs::write(&target, file.content.as_bytes())
-                            .map_err(|e| format!("cannot write {}: {e}", target.display()))?;
+                        write_inside(out, &file.path, file.content.as_bytes())?;
                         written.0 += 1;
                         written.1 += file.content.len() as u64;
                     }
@@ -793,6 +790,37 @@ pub fn write_site(site: &Site<'_>, out: &std::path::Path) -> Result<(usize, u64)
     } else {
         Err(errors)
     }
+}
+
+/// Writes `bytes` to `relative` under `out`, never through a link: a link found on the way
+/// (a folder or the file itself, left by someone else in the output folder) is replaced by a
+/// real folder or file, so nothing outside `out` is written.
+fn write_inside(out: &Path, relative: &str, bytes: &[u8]) -> Result<(), String> {
+    let is_link =
+        |path: &Path| std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    // Another thread may have replaced the same link a moment ago.
+    let unlink = |path: &Path| match std::fs::remove_file(path) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("cannot remove the link {}: {e}", path.display()))
+        }
+        _ => Ok(()),
+    };
+    let mut at = out.to_path_buf();
+    let parts: Vec<&str> = relative.split('/').filter(|p| !p.is_empty()).collect();
+    for (i, part) in parts.iter().enumerate() {
+        at.push(part);
+        if is_link(&at) {
+            unlink(&at)?;
+        }
+        if i + 1 < parts.len() {
+            match std::fs::create_dir(&at) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(format!("cannot create {}: {e}", at.display())),
+            }
+        }
+    }
+    std::fs::write(&at, bytes).map_err(|e| format!("cannot write {}: {e}", at.display()))
 }
 
 #[derive(Debug, Serialize)]

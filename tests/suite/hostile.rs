@@ -386,3 +386,37 @@ fn markup_in_a_paste_stays_text_in_the_markdown_report() {
     assert!(!stdout.contains("<img"), "{stdout}");
     assert!(!stdout.contains("[click](https"), "{stdout}");
 }
+
+#[test]
+fn links_left_in_the_site_folder_are_replaced_not_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    write(&outside.join("index.html"), "not the site's");
+    let out = dir.path().join("site");
+    std::fs::create_dir_all(&out).unwrap();
+    // A link in place of a page and one in place of a folder, both leading out of the site.
+    std::os::unix::fs::symlink(outside.join("index.html"), out.join("index.html")).unwrap();
+    std::os::unix::fs::symlink(&outside, out.join("codes")).unwrap();
+    let output = run_within(
+        Duration::from_secs(60),
+        &["site", "build", "--out", out.to_str().unwrap()],
+        b"",
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        std::fs::read_to_string(outside.join("index.html")).unwrap(),
+        "not the site's"
+    );
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 1);
+    for path in [out.join("index.html"), out.join("codes")] {
+        let kind = std::fs::symlink_metadata(&path).unwrap().file_type();
+        assert!(!kind.is_symlink(), "{} is still a link", path.display());
+    }
+    assert!(out.join("codes/index.html").is_file());
+}
