@@ -155,3 +155,52 @@ fn the_word_error_is_read_in_any_case_and_in_more_languages() {
         assert_eq!(codes, [("0x904".to_string(), "error")], "{text}");
     }
 }
+
+mod properties {
+    //! Any code in any documented hex spelling, after its label, amid random text, is found
+    //! with the role its label gives.
+
+    use proptest::prelude::*;
+    use rdp_doctor::catalog::Knowledge;
+    use rdp_doctor::extract::{Extractor, Role};
+    use std::sync::LazyLock;
+
+    static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(Knowledge::embedded);
+    static EXTRACTOR: LazyLock<Extractor<'static>> = LazyLock::new(|| Extractor::new(&KNOWLEDGE));
+
+    /// The spellings of a code that dialogs and logs write.
+    fn spell(code: u32, spelling: usize) -> String {
+        match spelling {
+            0 => format!("{code:#x}"),
+            1 => format!("0X{code:08X}"),
+            2 => format!("0x{code:08x}"),
+            _ => format!("0x{:04x}_{:04x}", code >> 16, code & 0xffff),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn a_labelled_code_is_found_in_any_spelling_amid_noise(
+            code in 1u32..=0x7fff_ffff,
+            spelling in 0usize..4,
+            extended in any::<bool>(),
+            before in "[a-zA-Z ,.;!?\n]{0,60}",
+            after in "[a-zA-Z ,.;!?\n]{0,60}",
+        ) {
+            let label = if extended { "Extended error code: " } else { "Error code: " };
+            let text = format!("{before} \n{label}{}.\n {after}", spell(code, spelling));
+            let extraction = EXTRACTOR.extract(&text);
+            let role = if extended { Role::Extended } else { Role::Error };
+            prop_assert!(
+                extraction.codes.iter().any(|c| c.code.0 == code && c.role == role),
+                "{:#x} as {:?} not found in {:?}: {:?}",
+                code,
+                role,
+                text,
+                extraction.codes.iter().map(|c| (c.code.0, c.role)).collect::<Vec<_>>()
+            );
+        }
+    }
+}
