@@ -130,11 +130,10 @@ pub fn meanings(
         candidates.iter().any(|c| {
             let named = knowledge.explains.rules_of(entry).contains(&c.rule);
             let same_words = knowledge.rules[c.rule].category == category
-                && c.evidence.iter().filter(|e| e.weight > 0.0).any(|e| {
-                    e.spans
-                        .iter()
-                        .any(|r| spans.iter().any(|s| r.start < s.end && s.start < r.end))
-                });
+                && c.evidence
+                    .iter()
+                    .filter(|e| e.weight > 0.0)
+                    .any(|e| e.spans.iter().any(|r| spans.iter().any(|s| r.overlaps(*s))));
             named || same_words
         })
     };

@@ -29,6 +29,18 @@ pub fn neutralise(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// At most `chars` characters of `text`, neutralised, with `...` when some were left off: how
+/// an error message quotes a value it refuses.
+pub fn excerpt(text: &str, chars: usize) -> String {
+    let mut shown: String = text.chars().take(chars).collect();
+    let cut = shown.len() < text.len();
+    shown = neutralise(&shown).into_owned();
+    if cut {
+        shown.push_str("...");
+    }
+    shown
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -41,5 +53,12 @@ mod tests {
             neutralise("a\u{1b}]0;pwned\u{7}b\rc\u{9b}2J\u{202e}d"),
             "a\\x1b]0;pwned\\x07b\\x0dc\\x9b2J\\u{202e}d"
         );
+    }
+
+    #[test]
+    fn an_excerpt_is_short_shown_and_says_it_was_cut() {
+        assert_eq!(excerpt("srv01", 40), "srv01");
+        assert_eq!(excerpt("abcdef", 3), "abc...");
+        assert_eq!(excerpt("\u{1b}[2Jxyz", 2), "\\x1b[...");
     }
 }

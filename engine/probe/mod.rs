@@ -80,15 +80,13 @@ pub const MAX_HOST_CHARS: usize = 253;
 /// IPv6 address (with an optional `%zone`) of at most [`MAX_HOST_CHARS`] characters; refuses
 /// anything else, so no markup or control character reaches a report through a host.
 pub fn check_host(host: &str) -> Result<(), String> {
-    let shown: String = host.chars().take(40).collect();
-    let shown = crate::untrusted::neutralise(&shown).into_owned();
-    let more = if host.chars().count() > 40 { "..." } else { "" };
+    let shown = crate::untrusted::excerpt(host, 40);
     if host.is_empty() {
         return Err("no host given".into());
     }
     if host.chars().count() > MAX_HOST_CHARS {
         return Err(format!(
-            "`{shown}{more}` is longer than a host name can be ({MAX_HOST_CHARS} characters)"
+            "`{shown}` is longer than a host name can be ({MAX_HOST_CHARS} characters)"
         ));
     }
     let address = host.split('%').next().unwrap_or(host);
@@ -111,7 +109,7 @@ pub fn check_host(host: &str) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "`{shown}{more}` is not a host name or address (letters, digits, `-`, `_` and dots, or an IP address)"
+            "`{shown}` is not a host name or address (letters, digits, `-`, `_` and dots, or an IP address)"
         ))
     }
 }

@@ -315,8 +315,7 @@ impl Reach {
         if same(&self.target) || self.gateway.as_deref().is_some_and(same) {
             return Ok(());
         }
-        let shown =
-            crate::untrusted::neutralise(&host.chars().take(80).collect::<String>()).into_owned();
+        let shown = crate::untrusted::excerpt(host, 80);
         Err(format!(
             "`{shown}` is neither the target ({}) nor its gateway: probes reach only the host being checked",
             self.target

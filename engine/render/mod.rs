@@ -577,9 +577,7 @@ pub fn render_json(report: &Report) -> String {
 /// Renders the report with the knowledge's Markdown template (`site/report/diagnosis.md.j2`,
 /// which an extra folder may replace).
 pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String, minijinja::Error> {
-    let mut clean = report.clone();
-    clean.neutralise();
-    let report = &clean;
+    let report = &report.neutralised();
     let mut env = Environment::new();
     env.set_fuel(Some(REPORT_BUDGET.fuel));
     if let Ok(syntax) = SyntaxConfig::builder()
@@ -693,9 +691,7 @@ const CODE: Style = Style::new().fg_color(Some(anstyle::Color::Ansi(AnsiColor::Y
 /// The report for a person at a terminal: the best candidate first, why, and what to do.
 pub fn render_text(report: &Report, style: TextStyle) -> String {
     // Text from a paste, a server or a recording never reaches the terminal as control codes.
-    let mut clean = report.clone();
-    clean.neutralise();
-    let report = &clean;
+    let report = &report.neutralised();
     let p = Painter { color: style.color };
     let width = style.width.max(40);
     let mut out = String::new();

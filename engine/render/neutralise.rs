@@ -15,6 +15,16 @@ use super::{CodeReport, Diagnosis, InputReport, MessageReport, ProbeReport, Repo
 pub trait Neutralise {
     /// Replaces every active character of every text in `self` (see [`neutralise`]).
     fn neutralise(&mut self);
+
+    /// A neutralised copy of `self`.
+    fn neutralised(&self) -> Self
+    where
+        Self: Clone,
+    {
+        let mut clean = self.clone();
+        clean.neutralise();
+        clean
+    }
 }
 
 impl Neutralise for String {

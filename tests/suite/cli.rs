@@ -1,17 +1,13 @@
 //! The command line as a user meets it: inputs, exit codes, layering, bad input.
 
 use std::io::Write;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 
 use serde_json::Value;
 
 fn rdp_doctor(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let mut child = super::rdp_doctor_command()
         .args(args)
-        .env("NO_COLOR", "1")
-        // Only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env_remove("RDP_DOCTOR_RULES")
         .stdin(if stdin.is_some() {
             Stdio::piped()
         } else {
@@ -706,9 +702,7 @@ fn an_extra_probe_script_runs_and_a_broken_one_is_reported_with_its_place() {
 
 /// The title of the expired-certificate rule and the notices, with these layers.
 fn layered_title(env: &[(&str, String)], args: &[&str]) -> (String, String) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"));
-    command.env_remove("RDP_DOCTOR_RULES");
-    command.env("XDG_CONFIG_HOME", "/nonexistent-config");
+    let mut command = super::rdp_doctor_command();
     for (key, value) in env {
         command.env(key, value);
     }

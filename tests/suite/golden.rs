@@ -1,21 +1,15 @@
 //! Golden files: the rendered report of the seed paste in every format, byte for byte.
 //! Set `UPDATE_GOLDEN=1` to rewrite them after an intended change, then review the diff.
 
-use std::process::Command;
-
 fn golden(name: &str, args: &[&str]) {
     golden_exit(name, args, 0);
 }
 
 /// A golden file of a command that exits with `code`.
 fn golden_exit(name: &str, args: &[&str], code: i32) {
-    let output = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let output = super::rdp_doctor_command()
         .current_dir(super::root())
         .args(args)
-        .env("NO_COLOR", "1")
-        // Only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env_remove("RDP_DOCTOR_RULES")
         .env("COLUMNS", "100")
         .output()
         .expect("rdp-doctor runs");

@@ -10,11 +10,8 @@ use serde_json::Value;
 
 /// Runs rdp-doctor with `stdin`, killing it (and failing the test) after `limit`.
 fn run_within(limit: Duration, args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let mut child = super::rdp_doctor_command()
         .args(args)
-        .env("NO_COLOR", "1")
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env_remove("RDP_DOCTOR_RULES")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -263,7 +263,7 @@ fn real_xrdp_and_freerdp_shadow_servers_are_reported_correctly() {
     // The command line against a real server: the health report, recorded and replayed.
     let record = lab.dir.path().join("expired.json");
     let target = format!("127.0.0.1:{}", port("expired-cert"));
-    let live = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let live = super::rdp_doctor_command()
         .args(["probe", &target, "--format", "json", "--record"])
         .arg(&record)
         .output()
@@ -280,7 +280,7 @@ fn real_xrdp_and_freerdp_shadow_servers_are_reported_correctly() {
         rules.contains(&"rdp-certificate-expired-or-unreadable"),
         "{rules:?}"
     );
-    let replayed = Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let replayed = super::rdp_doctor_command()
         .args(["probe", "--format", "json", "--replay"])
         .arg(&record)
         .output()

@@ -21,6 +21,17 @@ pub fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A command running the rdp-doctor under test with only the knowledge under test (no user
+/// folder, no `RDP_DOCTOR_RULES`) and no colours.
+pub fn rdp_doctor_command() -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"));
+    command
+        .env("NO_COLOR", "1")
+        .env("XDG_CONFIG_HOME", "/nonexistent-config")
+        .env_remove("RDP_DOCTOR_RULES");
+    command
+}
+
 /// What a probe run found, without its timings: what a replay must find again.
 pub fn findings(
     results: &[rdp_doctor::probe::ProbeResult],

@@ -131,7 +131,7 @@ fn every_embedded_regex_compiles_and_its_required_words_never_hide_a_match() {
 
 /// Validates YAML documents against a JSON Schema printed by `rules schema`.
 fn schema_validator(kind: &str) -> (boon::Schemas, boon::SchemaIndex) {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let output = super::rdp_doctor_command()
         .args(["rules", "schema", kind])
         .output()
         .expect("rdp-doctor runs");
@@ -296,10 +296,8 @@ fn the_authoring_guide_shows_a_folder_that_checks_and_tests_clean() {
 
 /// Runs rdp-doctor with only the knowledge under test: no user folder, no RDP_DOCTOR_RULES.
 fn run_isolated(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    super::rdp_doctor_command()
         .args(args)
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env_remove("RDP_DOCTOR_RULES")
         .output()
         .expect("rdp-doctor runs")
 }

@@ -10,11 +10,9 @@ use super::golden::assert_golden;
 fn build(out: &Path, extra: &[&str]) -> Output {
     let mut args = vec!["site", "build", "--out", out.to_str().expect("UTF-8 path")];
     args.extend_from_slice(extra);
-    std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    super::rdp_doctor_command()
         .current_dir(super::root())
         .args(&args)
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env_remove("RDP_DOCTOR_RULES")
         .output()
         .expect("rdp-doctor runs")
 }
@@ -64,10 +62,8 @@ fn attribute_values<'a>(html: &'a str, attribute: &str) -> Vec<&'a str> {
 }
 
 fn rule_ids() -> Vec<String> {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_rdp-doctor"))
+    let output = super::rdp_doctor_command()
         .args(["rules", "list", "--format", "json"])
-        .env("XDG_CONFIG_HOME", "/nonexistent-config")
-        .env_remove("RDP_DOCTOR_RULES")
         .output()
         .expect("rdp-doctor runs");
     let rules: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
