@@ -12,6 +12,7 @@
 //! library is the engine alone (load, extract, rank), which also builds for WebAssembly
 //! (`wasm/`). `probe` adds live probes, `embedded` the knowledge folders built in.
 
+#![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod catalog;
@@ -20,6 +21,9 @@ pub mod check;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod extract;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
+pub mod limits;
 pub mod literals;
 pub mod matcher;
 pub mod model;

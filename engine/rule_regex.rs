@@ -9,9 +9,6 @@ use regex_syntax::hir::literal::{ExtractKind, Extractor};
 
 use crate::literals::fold_phrase;
 
-/// The largest regex a rule may compile to, so a hostile rule cannot exhaust memory.
-pub const SIZE_LIMIT: usize = 1 << 20;
-
 /// Checks that a signature regex parses, without compiling it (compiling every regex of a
 /// large extra folder at each start would dominate the run time; it compiles on first use).
 pub fn parse(source: &str) -> Result<(), String> {

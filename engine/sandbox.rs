@@ -9,40 +9,7 @@ use rhai::{AST, Engine, EvalAltResult, Scope};
 
 use crate::model::probe::ProbeResult;
 
-/// Limits of the sandbox, shared by probe scripts and rule expressions.
-#[derive(Debug, Clone, Copy)]
-pub struct SandboxLimits {
-    /// Most Rhai operations one script may run.
-    pub max_operations: u64,
-    /// Deepest function call nesting.
-    pub max_call_levels: usize,
-    /// Deepest expression nesting (global, in functions).
-    pub max_expr_depth: (usize, usize),
-    /// Longest string, in bytes.
-    pub max_string_size: usize,
-    /// Largest array.
-    pub max_array_size: usize,
-    /// Largest map.
-    pub max_map_size: usize,
-}
-
-impl SandboxLimits {
-    /// The limits of a probe script.
-    pub const DEFAULT: SandboxLimits = SandboxLimits {
-        max_operations: 2_000_000,
-        max_call_levels: 32,
-        max_expr_depth: (64, 32),
-        max_string_size: 1 << 20,
-        max_array_size: 10_000,
-        max_map_size: 10_000,
-    };
-}
-
-impl Default for SandboxLimits {
-    fn default() -> SandboxLimits {
-        SandboxLimits::DEFAULT
-    }
-}
+pub use crate::limits::SandboxLimits;
 
 /// A Rhai engine with the sandbox limits and nothing that reaches outside.
 pub(crate) fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
@@ -53,24 +20,18 @@ pub(crate) fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
     engine.set_max_string_size(limits.max_string_size);
     engine.set_max_array_size(limits.max_array_size);
     engine.set_max_map_size(limits.max_map_size);
-    engine.set_max_modules(16);
+    engine.set_max_modules(limits.max_modules);
     engine.disable_symbol("eval");
     engine.set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new());
     engine
 }
-
-/// Limits of a rule's probe expression: a handful of comparisons.
-const EXPRESSION_LIMITS: SandboxLimits = SandboxLimits {
-    max_operations: 100_000,
-    ..SandboxLimits::DEFAULT
-};
 
 thread_local! {
     /// The engine that compiles scripts and expressions for load-time checks, built once per
     /// thread (building one registers Rhai's packages, which costs more than a compilation).
     static CHECKING: Engine = sandboxed_engine(&SandboxLimits::default());
     /// The engine that evaluates rules' probe expressions, built once per thread.
-    static EXPRESSIONS: Engine = sandboxed_engine(&EXPRESSION_LIMITS);
+    static EXPRESSIONS: Engine = sandboxed_engine(&crate::limits::PROBE_EXPRESSION);
     /// Rules' probe expressions compiled, by source: each compiles once (when the rule loads,
     /// on the thread that loads it), however many rules and probe runs evaluate it.
     static COMPILED: RefCell<HashMap<String, AST>> = RefCell::new(HashMap::new());
@@ -113,7 +74,7 @@ fn compiled_expression(source: &str) -> Result<AST, (String, Option<usize>, Opti
 /// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
 /// and `summary`. An error (a missing fact, a type mismatch) is returned, not guessed.
 pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> {
-    let limits = EXPRESSION_LIMITS;
+    let limits = crate::limits::PROBE_EXPRESSION;
     let mut scope = Scope::new();
     for (name, value) in &result.facts {
         let value = rhai::serde::to_dynamic(value).map_err(|e| e.to_string())?;

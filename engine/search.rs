@@ -78,12 +78,9 @@ pub struct ApproximatePhrases {
 /// Shorter phrases are only matched exactly.
 pub const MIN_FUZZY_CHARS: usize = 12;
 
-/// Occurrences reported per phrase and text; callers keep only the first few.
-const MAX_REPORTS: usize = 16;
-
-/// Approximate verifications that may fail per phrase and text before only exact occurrences
-/// of that phrase are looked for.
-const MAX_FAILED_TRIES: usize = 64;
+use crate::limits::{
+    APPROXIMATE_FAILED_TRIES as MAX_FAILED_TRIES, APPROXIMATE_PLACES as MAX_REPORTS,
+};
 
 impl ApproximatePhrases {
     /// Prepares `phrases` (already folded); ids are their indexes.

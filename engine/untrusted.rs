@@ -11,9 +11,14 @@ fn is_active(c: char) -> bool {
         || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
 }
 
+/// Whether `text` holds a character a terminal would act on (see [`neutralise`]).
+pub fn has_active(text: &str) -> bool {
+    text.chars().any(is_active)
+}
+
 /// `text` with every active character written as a visible escape (`\x1b`, `\u{202e}`).
 pub fn neutralise(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_active) {
+    if !has_active(text) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -14,6 +14,8 @@ use serde::de::DeserializeOwned;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
+use crate::limits::YAML_FLOW_DEPTH;
+
 /// A 1-based line and column in a source file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Default)]
 pub struct Position {
@@ -70,9 +72,6 @@ impl PathIndex {
     }
 }
 
-/// Flow collections (`[`, `{`) may nest this deep; a knowledge file needs four or five levels.
-pub const MAX_FLOW_DEPTH: usize = 64;
-
 /// Parses `source` into `T`, returning the value and a path index built on first use.
 pub fn parse<T: DeserializeOwned>(source: &str) -> Result<(T, LazyIndex<'_>), YamlError> {
     check_flow_depth(source)?;
@@ -112,7 +111,7 @@ impl<'a> LazyIndex<'a> {
     }
 }
 
-/// Refuses flow collections nested deeper than [`MAX_FLOW_DEPTH`] before the YAML scanner
+/// Refuses flow collections nested deeper than [`YAML_FLOW_DEPTH`] before the YAML scanner
 /// sees them: its time grows with the square of the depth (100,000 `[` took 22 s). Quoted
 /// scalars and comments are skipped; the count is a cheap over-estimate elsewhere (brackets in
 /// plain text), which only matters for text with dozens of unclosed brackets.
@@ -151,10 +150,10 @@ fn check_flow_depth(source: &str) -> Result<(), YamlError> {
             quote = Some(c);
         } else if c == '[' || c == '{' {
             depth += 1;
-            if depth > MAX_FLOW_DEPTH {
+            if depth > YAML_FLOW_DEPTH {
                 return Err(YamlError {
                     message: format!(
-                        "lists and maps nested deeper than {MAX_FLOW_DEPTH} levels; knowledge files never need more than a few"
+                        "lists and maps nested deeper than {YAML_FLOW_DEPTH} levels; knowledge files never need more than a few"
                     ),
                     position: Some(Position { line, column }),
                 });

@@ -20,6 +20,7 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use serde::Serialize;
 
+use crate::limits::KNOWLEDGE_FILE_BYTES;
 pub use crate::model::codes::{Catalog, CatalogEntry};
 pub use crate::model::labels::{Label, LabelKind, Labels};
 use crate::model::probe::ProbeScript;
@@ -311,13 +312,10 @@ fn is_probe(path: &str) -> bool {
     rest.ends_with(".rhai") && !rest.contains('/')
 }
 
-/// The largest knowledge file read, in bytes; the largest embedded one is about 160 KB.
-pub const MAX_KNOWLEDGE_FILE_BYTES: u64 = 8 * 1024 * 1024;
-
 /// Reads the knowledge files under `root`. Links are followed only to files and folders inside
 /// `root`, each folder is read once (a link back to a parent is a loop, reported), and only
 /// regular files are read (a FIFO named `x.yaml` would block), up to
-/// [`MAX_KNOWLEDGE_FILE_BYTES`].
+/// [`KNOWLEDGE_FILE_BYTES`].
 fn walk_directory(root: &Path, layer: &mut Layer) {
     let real_root = match std::fs::canonicalize(root) {
         Ok(real) => real,
@@ -438,7 +436,7 @@ fn walk_folder(
 }
 
 /// Reads a regular file of `length` bytes, refusing one larger than
-/// [`MAX_KNOWLEDGE_FILE_BYTES`] (also when it grows while being read).
+/// [`KNOWLEDGE_FILE_BYTES`] (also when it grows while being read).
 fn read_limited(path: &Path, length: u64) -> Result<Vec<u8>, Problem> {
     use std::io::Read;
     let too_large = || {
@@ -446,20 +444,20 @@ fn read_limited(path: &Path, length: u64) -> Result<Vec<u8>, Problem> {
             path,
             format!(
                 "larger than {} MiB; not read",
-                MAX_KNOWLEDGE_FILE_BYTES / (1024 * 1024)
+                KNOWLEDGE_FILE_BYTES / (1024 * 1024)
             ),
             Some("split it into several files"),
         )
     };
-    if length > MAX_KNOWLEDGE_FILE_BYTES {
+    if length > KNOWLEDGE_FILE_BYTES {
         return Err(too_large());
     }
     let file = std::fs::File::open(path).map_err(|e| io_problem(path, &e))?;
     let mut bytes = Vec::with_capacity(length as usize);
-    file.take(MAX_KNOWLEDGE_FILE_BYTES + 1)
+    file.take(KNOWLEDGE_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| io_problem(path, &e))?;
-    if bytes.len() as u64 > MAX_KNOWLEDGE_FILE_BYTES {
+    if bytes.len() as u64 > KNOWLEDGE_FILE_BYTES {
         return Err(too_large());
     }
     Ok(bytes)

@@ -207,7 +207,7 @@ impl RegexSignature {
 /// engine in the browser is this same code).
 pub(crate) fn compile_signature_regex(source: &str) -> Result<Regex, String> {
     regex::RegexBuilder::new(&rule_regex::for_engine(source))
-        .size_limit(rule_regex::SIZE_LIMIT)
+        .size_limit(crate::limits::RULE_REGEX_BYTES)
         .build()
         .map_err(|error| rule_regex::last_line(&error.to_string()))
 }

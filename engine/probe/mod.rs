@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::catalog::{Knowledge, ProbeCheck, Problem, ProblemKind};
+use crate::limits::{HOST_NAME_CHARS, RECORDING_BYTES};
 use crate::matcher::{Candidate, confidence, sort_candidates};
 use crate::yaml::Position;
 
@@ -73,20 +74,17 @@ impl Target {
     }
 }
 
-/// The longest host name DNS allows.
-pub const MAX_HOST_CHARS: usize = 253;
-
 /// Accepts a host name (letters of any script, digits, `-`, `_`, dots), an IPv4 address or an
-/// IPv6 address (with an optional `%zone`) of at most [`MAX_HOST_CHARS`] characters; refuses
+/// IPv6 address (with an optional `%zone`) of at most [`HOST_NAME_CHARS`] characters; refuses
 /// anything else, so no markup or control character reaches a report through a host.
 pub fn check_host(host: &str) -> Result<(), String> {
     let shown = crate::untrusted::excerpt(host, 40);
     if host.is_empty() {
         return Err("no host given".into());
     }
-    if host.chars().count() > MAX_HOST_CHARS {
+    if host.chars().count() > HOST_NAME_CHARS {
         return Err(format!(
-            "`{shown}` is longer than a host name can be ({MAX_HOST_CHARS} characters)"
+            "`{shown}` is longer than a host name can be ({HOST_NAME_CHARS} characters)"
         ));
     }
     let address = host.split('%').next().unwrap_or(host);
@@ -114,9 +112,6 @@ pub fn check_host(host: &str) -> Result<(), String> {
     }
 }
 
-/// The largest recording `--replay` reads.
-pub const MAX_RECORDING_BYTES: u64 = 64 * 1024 * 1024;
-
 /// Budgets of a probe run.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
@@ -131,7 +126,7 @@ pub struct RunOptions {
 impl Default for RunOptions {
     fn default() -> RunOptions {
         RunOptions {
-            budget: Duration::from_secs(15),
+            budget: crate::limits::PROBE_SCRIPT_TIME,
             call: net::Limits::default(),
             sandbox: SandboxLimits::default(),
         }
@@ -355,20 +350,25 @@ impl Recording {
     /// Reads a recording; an error names the line and column.
     pub fn load(path: &Path) -> Result<Recording, Problem> {
         let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if size > MAX_RECORDING_BYTES {
+        if size > RECORDING_BYTES {
             return Err(Problem::unreadable(
                 path,
                 format!(
                     "larger than {} MiB; a recording of one host is a few hundred KiB",
-                    MAX_RECORDING_BYTES / (1024 * 1024)
+                    RECORDING_BYTES / (1024 * 1024)
                 ),
                 None,
             ));
         }
         let text = std::fs::read_to_string(path)
             .map_err(|e| Problem::unreadable(path, format!("cannot read it: {e}"), None))?;
+        Recording::parse(&text, path)
+    }
+
+    /// Reads the text of a recording saved at `path`; an error names the line and column.
+    pub fn parse(text: &str, path: &Path) -> Result<Recording, Problem> {
         // An editor may have saved it with a byte-order mark.
-        let json = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        let json = text.strip_prefix('\u{feff}').unwrap_or(text);
         let recording: Recording = serde_json::from_str(json).map_err(|e| {
             let position = Position {
                 line: e.line(),

@@ -46,8 +46,8 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Limits {
         Limits {
-            timeout: Duration::from_secs(5),
-            max_bytes: 256 * 1024,
+            timeout: crate::limits::NETWORK_CALL_TIME,
+            max_bytes: crate::limits::NETWORK_CALL_BYTES,
         }
     }
 }
@@ -555,7 +555,7 @@ fn not_tpkt(header: &[u8; 4]) -> NetError {
 }
 
 /// Reads an X.224 Connection Confirm (after the TPKT header).
-fn parse_confirm(body: &[u8]) -> Result<NegotiationAnswer, NetError> {
+pub(crate) fn parse_confirm(body: &[u8]) -> Result<NegotiationAnswer, NetError> {
     let garbage = |why: &str| {
         NetError::new(
             NetErrorKind::Garbage,
@@ -960,7 +960,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Limited<S> {
 }
 
 /// What an RD Gateway's HTTPS endpoint answered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct HttpsReport {
     /// The address that answered.
     pub address: String,
@@ -1130,7 +1130,7 @@ pub async fn https_probe(url: &GatewayUrl, limits: Limits) -> Result<HttpsReport
     Ok(report)
 }
 
-fn parse_http_head(head: &[u8], report: &mut HttpsReport) -> Result<(), NetError> {
+pub(crate) fn parse_http_head(head: &[u8], report: &mut HttpsReport) -> Result<(), NetError> {
     let text = String::from_utf8_lossy(head);
     let mut lines = text.split("\r\n");
     let status_line = lines.next().unwrap_or_default();
@@ -1285,7 +1285,7 @@ fn der_integer(content: &[u8]) -> i64 {
 }
 
 /// Reads a TSRequest answer into `report`; returns the NTLM token, when there is one.
-fn parse_ts_request<'a>(data: &'a [u8], report: &mut CredsspReport) -> Option<&'a [u8]> {
+pub(crate) fn parse_ts_request<'a>(data: &'a [u8], report: &mut CredsspReport) -> Option<&'a [u8]> {
     let (tag, body, _) = der_split(data)?;
     if tag != 0x30 {
         return None;
@@ -1312,7 +1312,7 @@ fn parse_ts_request<'a>(data: &'a [u8], report: &mut CredsspReport) -> Option<&'
 }
 
 /// Reads an NTLM CHALLENGE_MESSAGE's target information and version (MS-NLMP 2.2.1.2).
-fn parse_challenge(token: &[u8], report: &mut CredsspReport) -> bool {
+pub(crate) fn parse_challenge(token: &[u8], report: &mut CredsspReport) -> bool {
     if token.len() < 48 || &token[..8] != b"NTLMSSP\0" || token[8] != 2 {
         return false;
     }

@@ -17,6 +17,7 @@ use tokio::runtime::Handle;
 use super::host::Host;
 use super::net::{self, GatewayUrl, Limits, Negotiation, NegotiationAnswer, NetError};
 use super::{ProbeResult, ProbeScript, RunOptions, Status, Target};
+use crate::limits::PROBE_IMPORT_DEPTH;
 use crate::sandbox::{describe_error, sandboxed_engine};
 
 /// Resolves `import "name"` to another probe script, and nothing else.
@@ -26,9 +27,6 @@ struct ProbeModules {
     /// cycle, refused before it can exhaust the stack.
     importing: Mutex<Vec<String>>,
 }
-
-/// Libraries may import libraries this deep, and no deeper.
-const MAX_IMPORT_DEPTH: usize = 8;
 
 impl ModuleResolver for ProbeModules {
     fn resolve(
@@ -47,13 +45,13 @@ impl ModuleResolver for ProbeModules {
         };
         {
             let mut importing = self.importing.lock().unwrap_or_else(|e| e.into_inner());
-            if importing.iter().any(|n| n == name) || importing.len() >= MAX_IMPORT_DEPTH {
+            if importing.iter().any(|n| n == name) || importing.len() >= PROBE_IMPORT_DEPTH {
                 let mut chain = importing.clone();
                 chain.push(name.to_string());
                 // Not ErrorModuleNotFound: Rhai replaces that with its own bare "not found".
                 return Err(Box::new(EvalAltResult::ErrorRuntime(
                     format!(
-                        "import cycle or imports nested deeper than {MAX_IMPORT_DEPTH}: {}",
+                        "import cycle or imports nested deeper than {PROBE_IMPORT_DEPTH}: {}",
                         chain.join(" -> ")
                     )
                     .into(),

@@ -445,14 +445,20 @@ pub fn build_report(
 /// so `{{ host }}` reads "the remote computer".
 pub fn check_first_text(entry: &crate::catalog::CatalogEntry) -> Option<String> {
     let template = entry.check_first.as_ref()?;
-    let vars = context! { host => NO_HOST, port => 3389, hosts => Vec::<String>::new(), code => "", extended => "", codes => Vec::<String>::new(), probes => context! {} };
-    // One environment for every entry: the site asks for each of its code pages.
-    static ENV: std::sync::LazyLock<Environment<'static>> =
-        std::sync::LazyLock::new(template_environment);
     Some(
-        render_text_template(&ENV, template, &vars)
+        render_without_paste(template)
             .map_or_else(|_| template.clone(), |text| text.trim().to_string()),
     )
+}
+
+/// Renders a rule's or entry's text `source` as it reads with no paste (`{{ host }}` is "the
+/// remote computer"), within [`TEXT_BUDGET`].
+pub fn render_without_paste(source: &str) -> Result<String, minijinja::Error> {
+    let vars = context! { host => NO_HOST, port => 3389, hosts => Vec::<String>::new(), code => "", extended => "", codes => Vec::<String>::new(), probes => context! {} };
+    // One environment for every text: the site asks for each of its code pages.
+    static ENV: std::sync::LazyLock<Environment<'static>> =
+        std::sync::LazyLock::new(template_environment);
+    render_text_template(&ENV, source, &vars)
 }
 
 fn template_environment() -> Environment<'static> {
@@ -462,34 +468,7 @@ fn template_environment() -> Environment<'static> {
     env
 }
 
-/// How much a template may do when rendered once: `fuel` counts the template engine's
-/// instructions, `output` the bytes it writes. A loop that would never finish in practice
-/// (`range(100000)` inside another) runs out of fuel instead.
-#[derive(Debug, Clone, Copy)]
-pub struct TemplateBudget {
-    /// Instructions of the template engine.
-    pub fuel: u64,
-    /// Bytes of output.
-    pub output: usize,
-}
-
-/// A rule's or catalog entry's text (a cause, a step, a command): a few lines.
-pub const TEXT_BUDGET: TemplateBudget = TemplateBudget {
-    fuel: 100_000,
-    output: 256 * 1024,
-};
-
-/// The Markdown report.
-pub const REPORT_BUDGET: TemplateBudget = TemplateBudget {
-    fuel: 5_000_000,
-    output: 16 * 1024 * 1024,
-};
-
-/// A page of the site (the largest, the list of every code, needs a few hundred thousand).
-pub const PAGE_BUDGET: TemplateBudget = TemplateBudget {
-    fuel: 20_000_000,
-    output: 64 * 1024 * 1024,
-};
+pub use crate::limits::{PAGE_BUDGET, REPORT_BUDGET, TEXT_BUDGET, TemplateBudget};
 
 /// Renders `template` with `vars`, stopping with an error once it writes more than `output`
 /// bytes. (Its fuel is the environment's.)

@@ -157,16 +157,35 @@ fn the_word_error_is_read_in_any_case_and_in_more_languages() {
 }
 
 mod properties {
-    //! Any code in any documented hex spelling, after its label, amid random text, is found
-    //! with the role its label gives.
+    //! Extraction, for any code of the catalog, amid random text: a labelled code in any
+    //! documented hex spelling, a symbol, a decimal disconnect reason, an event ID.
 
     use proptest::prelude::*;
-    use rdp_doctor::catalog::Knowledge;
-    use rdp_doctor::extract::{Extractor, Role};
+    use rdp_doctor::catalog::{Family, Knowledge};
+    use rdp_doctor::extract::{Extraction, Extractor, Role};
     use std::sync::LazyLock;
 
     static KNOWLEDGE: LazyLock<Knowledge> = LazyLock::new(Knowledge::embedded);
     static EXTRACTOR: LazyLock<Extractor<'static>> = LazyLock::new(|| Extractor::new(&KNOWLEDGE));
+
+    /// The catalog's codes of `family` (with their symbols, when `symbols` is set: only codes
+    /// that have one).
+    fn codes(family: Option<Family>, symbols: bool) -> Vec<(Family, u32, String)> {
+        KNOWLEDGE
+            .catalog
+            .entries()
+            .iter()
+            .filter(|e| family.is_none_or(|f| e.family == f))
+            .filter(|e| !symbols || e.symbol.is_some())
+            .filter_map(|e| Some((e.family, e.code?.0, e.symbol.clone().unwrap_or_default())))
+            .collect()
+    }
+
+    static SYMBOLS: LazyLock<Vec<(Family, u32, String)>> = LazyLock::new(|| codes(None, true));
+    static DISCONNECT: LazyLock<Vec<(Family, u32, String)>> =
+        LazyLock::new(|| codes(Some(Family::DisconnectReason), false));
+    static EVENTS: LazyLock<Vec<(Family, u32, String)>> =
+        LazyLock::new(|| codes(Some(Family::EventId), false));
 
     /// The spellings of a code that dialogs and logs write.
     fn spell(code: u32, spelling: usize) -> String {
@@ -178,6 +197,18 @@ mod properties {
         }
     }
 
+    /// What was found, for a failure message.
+    fn found(extraction: &Extraction) -> Vec<(u32, Role, Vec<Family>)> {
+        extraction
+            .codes
+            .iter()
+            .map(|c| (c.code.0, c.role, c.readings.clone()))
+            .collect()
+    }
+
+    /// Random words and punctuation around a code: no digits, so no other code.
+    const NOISE: &str = "[a-zA-Z ,.;!?\n]{0,60}";
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -186,8 +217,8 @@ mod properties {
             code in 1u32..=0x7fff_ffff,
             spelling in 0usize..4,
             extended in any::<bool>(),
-            before in "[a-zA-Z ,.;!?\n]{0,60}",
-            after in "[a-zA-Z ,.;!?\n]{0,60}",
+            before in NOISE,
+            after in NOISE,
         ) {
             let label = if extended { "Extended error code: " } else { "Error code: " };
             let text = format!("{before} \n{label}{}.\n {after}", spell(code, spelling));
@@ -195,11 +226,55 @@ mod properties {
             let role = if extended { Role::Extended } else { Role::Error };
             prop_assert!(
                 extraction.codes.iter().any(|c| c.code.0 == code && c.role == role),
-                "{:#x} as {:?} not found in {:?}: {:?}",
-                code,
-                role,
-                text,
-                extraction.codes.iter().map(|c| (c.code.0, c.role)).collect::<Vec<_>>()
+                "{:#x} as {:?} not found in {:?}: {:?}", code, role, text, found(&extraction)
+            );
+        }
+
+        #[test]
+        fn a_catalog_symbol_is_found_as_its_code_amid_noise(
+            index in any::<prop::sample::Index>(),
+            before in NOISE,
+            after in NOISE,
+        ) {
+            let (family, code, symbol) = index.get(&SYMBOLS);
+            let text = format!("{before} {symbol} {after}");
+            let extraction = EXTRACTOR.extract(&text);
+            prop_assert!(
+                extraction.codes.iter().any(|c| c.code.0 == *code && c.readings.contains(family)),
+                "{symbol} ({family:?} {code:#x}) not found in {text:?}: {:?}", found(&extraction)
+            );
+        }
+
+        #[test]
+        fn a_decimal_disconnect_reason_after_its_label_is_found(
+            index in any::<prop::sample::Index>(),
+            before in NOISE,
+            after in NOISE,
+        ) {
+            let (_, code, _) = index.get(&DISCONNECT);
+            let text = format!("{before}\nError code: {code}\n{after}");
+            let extraction = EXTRACTOR.extract(&text);
+            prop_assert!(
+                extraction.codes.iter().any(|c| c.code.0 == *code && c.role == Role::Error
+                    && c.readings.first() == Some(&Family::DisconnectReason)),
+                "{code} not found as a disconnect reason in {text:?}: {:?}", found(&extraction)
+            );
+        }
+
+        #[test]
+        fn an_event_id_in_decimal_is_found_as_an_event(
+            index in any::<prop::sample::Index>(),
+            label in prop::sample::select(vec!["Event ID: ", "EventID ", "event "]),
+            before in NOISE,
+            after in NOISE,
+        ) {
+            let (_, code, _) = index.get(&EVENTS);
+            let text = format!("{before}\n{label}{code}\n{after}");
+            let extraction = EXTRACTOR.extract(&text);
+            prop_assert!(
+                extraction.codes.iter().any(|c| c.code.0 == *code && c.role == Role::EventId
+                    && c.readings.contains(&Family::EventId)),
+                "{code} not found as an event ID in {text:?}: {:?}", found(&extraction)
             );
         }
     }

@@ -421,3 +421,86 @@ fn links_left_in_the_site_folder_are_replaced_not_written_through() {
     }
     assert!(out.join("codes/index.html").is_file());
 }
+
+/// Every limit of `engine/limits.rs` is in the README's table of limits.
+#[test]
+fn every_limit_is_in_the_readme_table() {
+    let source = std::fs::read_to_string(super::root().join("engine/limits.rs")).unwrap();
+    let readme = std::fs::read_to_string(super::root().join("README.md")).unwrap();
+    let table = readme
+        .split("## Limits")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a Limits section");
+    let names: Vec<&str> = source
+        .lines()
+        .filter_map(|line| line.strip_prefix("pub const "))
+        .filter_map(|rest| rest.split(':').next())
+        .collect();
+    assert!(names.len() >= 15, "{names:?}");
+    for name in names {
+        assert!(
+            table.contains(&format!("`limits::{name}`")),
+            "limits::{name} is not in the README's table"
+        );
+    }
+}
+
+#[test]
+fn a_rule_regex_too_large_to_compile_is_reported_and_the_rest_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    // Small to write, far larger than 1 MiB compiled.
+    let rule = TEAM_RULE.replace(
+        "  - { text: \"jump host zebra closed\", weight: 2 }\n",
+        "  - { text: \"jump host zebra closed\", weight: 2 }\n  - { regex: '(\\w{500}){500}zebra', weight: 1 }\n",
+    );
+    assert!(rule.contains("regex"), "{rule}");
+    write(&dir.path().join("rules/team-jump-host-closed.yaml"), &rule);
+    let folder = dir.path().to_str().unwrap();
+    let check = run_within(CHECK_LIMIT, &["--rules", folder, "rules", "check"], b"");
+    let text = String::from_utf8_lossy(&check.stdout);
+    assert_eq!(check.status.code(), Some(3), "{text}");
+    assert!(
+        text.contains(
+            "team-jump-host-closed.yaml:6:14: regex does not compile: Compiled regex exceeds size limit of 1048576 bytes."
+        ),
+        "{text}"
+    );
+    // The embedded knowledge still diagnoses.
+    let output = run_within(
+        Duration::from_secs(30),
+        &[
+            "--rules",
+            folder,
+            "diagnose",
+            "--format",
+            "json",
+            "Error code: 0x904",
+        ],
+        b"",
+    );
+    let report: Value = serde_json::from_slice(&output.stdout).expect("JSON report");
+    assert!(!report["diagnoses"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_recording_larger_than_the_limit_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("huge.json");
+    // A sparse file: 65 MiB long, nothing written.
+    let file = std::fs::File::create(&path).unwrap();
+    file.set_len(65 * 1024 * 1024).unwrap();
+    let output = run_within(
+        Duration::from_secs(10),
+        &["probe", "--replay", path.to_str().unwrap()],
+        b"",
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "huge.json: larger than 64 MiB; a recording of one host is a few hundred KiB"
+        ),
+        "{stderr}"
+    );
+}

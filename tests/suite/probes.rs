@@ -317,6 +317,7 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         script("escape", "import \"../../etc/passwd\" as p; 1"),
         script("evaluate", "eval(\"1 + 1\")"),
         script("shape", "42"),
+        script("pile", "let a = []; loop { a.push(1); }"),
         script(
             "sleepy",
             &format!("loop {{ rdp_negotiate(\"127.0.0.1\", {silent}); }}"),
@@ -348,6 +349,18 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         "web",
         "https_probe(\"https://127.0.0.2/remoteDesktopGateway/\")",
     ));
+    // A chain of libraries one deeper than imports may nest: chain0 imports chain1 ...
+    for depth in 0..=8 {
+        let source = if depth < 8 {
+            format!("import \"chain{}\" as c; fn f() {{ 1 }}", depth + 1)
+        } else {
+            "fn f() { 1 }".to_string()
+        };
+        let mut library = script(&format!("chain{depth}"), &source);
+        library.library = true;
+        scripts.push(library);
+    }
+    scripts.push(script("chained", "import \"chain0\" as c; #{}"));
     scripts.push(script("selfimport", "import \"selfish\" as s; #{}"));
     scripts.push(script("mutual", "import \"ping\" as p; #{}"));
     let options = RunOptions {
@@ -367,10 +380,15 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         ("escape", "cannot import"),
         ("evaluate", "'eval' is disabled"),
         ("shape", "the probe script returned `i64`"),
+        ("pile", "array/BLOB grew past the sandbox limit"),
         ("sleepy", "time budget of 2 s"),
         (
             "selfimport",
             "import cycle or imports nested deeper than 8: selfish -> selfish",
+        ),
+        (
+            "chained",
+            "import cycle or imports nested deeper than 8: chain0 -> chain1",
         ),
         (
             "mutual",
