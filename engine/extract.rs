@@ -615,30 +615,17 @@ impl<'k> Extractor<'k> {
                 None => None,
             };
             let Some(entry) = entry else {
+                // A name the catalog does not know, with its code: Azure Virtual Desktop's
+                // diagnostics (`TransportClosedUnexpectedly (516)`).
+                if looks_like_error_name(text, m.start(), word) {
+                    named_decimal(text, m.end(), word, None, found);
+                }
                 continue;
             };
             let Some(code) = entry.code else {
                 // Azure Virtual Desktop's diagnostics write a name, then its code in decimal:
                 // `ConnectionFailedClientDisconnect (-2147467259)`.
-                if let Some(number) = SYMBOL_DECIMAL.captures(&text[m.end()..]) {
-                    let digits = number.get(1).expect("group 1 always takes part");
-                    let written = digits.as_str();
-                    if let Some(value) = signed_decimal(written) {
-                        let at = Span::of(m.end() + digits.start()..m.end() + digits.end());
-                        // An HRESULT is read as one; other numbers stay in the name's family.
-                        let status = is_status(Code(value));
-                        found.take(at);
-                        found.push(RawCode {
-                            code: Code(value),
-                            alias: None,
-                            role: if status { Role::Status } else { Role::Error },
-                            family: (!status).then_some(entry.family),
-                            written: written.to_string(),
-                            label: Some(word.to_string()),
-                            span: at,
-                        });
-                    }
-                }
+                named_decimal(text, m.end(), word, Some(entry.family), found);
                 match named.iter_mut().find(|n| n.key == entry.key()) {
                     Some(seen) if seen.spans.len() < MAX_SPANS => seen.spans.push(span),
                     Some(_) => {}
@@ -1198,6 +1185,51 @@ fn families_for(role: Role) -> &'static [Family] {
             Family::Hresult,
         ],
     }
+}
+
+/// Reads the decimal code in parentheses right after the name `word` (which ends at `end`):
+/// `ConnectionFailedClientDisconnect (-2147467259)`. An HRESULT is read as one; another number
+/// stays in `family`, the name's, when the catalog knows the name.
+fn named_decimal(text: &str, end: usize, word: &str, family: Option<Family>, found: &mut Findings) {
+    let Some(number) = SYMBOL_DECIMAL.captures(&text[end..]) else {
+        return;
+    };
+    let digits = number.get(1).expect("group 1 always takes part");
+    let written = digits.as_str();
+    let Some(value) = signed_decimal(written) else {
+        return;
+    };
+    let at = Span::of(end + digits.start()..end + digits.end());
+    if found.overlaps(at) {
+        return;
+    }
+    let status = is_status(Code(value));
+    found.take(at);
+    found.push(RawCode {
+        code: Code(value),
+        alias: None,
+        role: if status { Role::Status } else { Role::Error },
+        family: family.filter(|_| !status),
+        written: written.to_string(),
+        label: Some(word.to_string()),
+        span: at,
+    });
+}
+
+/// Whether `word`, at `start`, reads as the name of an error even though the catalog does not
+/// know it: a long CamelCase name (`SocketConnectionTimedOut`) or an upper-case symbol
+/// (`SYSTEM_EVENT_ERR_SHUTDOWN`), standing alone: not the end of a dotted, hyphenated or path
+/// name, where a number in parentheses is an event ID or a process ID
+/// (`TerminalServices-LocalSessionManager (21)`).
+fn looks_like_error_name(text: &str, start: usize, word: &str) -> bool {
+    let alone = !text[..start].ends_with(['-', '.', '/', '\\', ':', '_']);
+    let camel = !word.contains('_') && word.len() >= 16;
+    let upper = word.contains('_')
+        && word.len() >= 10
+        && word
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    alone && (camel || upper)
 }
 
 /// A decimal as .NET and Windows logs write 32-bit codes: `3076`, or `-2147467259` for

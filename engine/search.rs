@@ -3,20 +3,28 @@
 use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aho_corasick::AhoCorasick;
 
-/// A set of phrases found anywhere in a text, overlaps included. Short texts (a pasted dialog)
-/// are searched phrase by phrase, which costs less than building an automaton; long texts
-/// (logs) build one Aho-Corasick automaton, once.
+/// A set of phrases found anywhere in a text, overlaps included. The first short texts (a
+/// pasted dialog) are searched phrase by phrase, which costs less than building an automaton;
+/// a long text (a log), or the next text once a few were searched, builds one Aho-Corasick
+/// automaton, kept for every later text (a site build, `rules check`, the paste box).
 #[derive(Debug)]
 pub struct PhraseSet {
     phrases: Vec<String>,
     automaton: OnceLock<Option<AhoCorasick>>,
+    /// Texts searched phrase by phrase so far.
+    searched: AtomicUsize,
 }
 
-/// Texts up to this many bytes are searched phrase by phrase.
+/// Texts up to this many bytes are searched phrase by phrase...
 const SHORT_TEXT: usize = 32 * 1024;
+
+/// ... while fewer than this many texts were: searching phrase by phrase costs a few
+/// automaton builds' worth of setup per text.
+const SHORT_SEARCHES: usize = 2;
 
 impl PhraseSet {
     /// A set of `phrases`; a phrase's id is its index.
@@ -24,6 +32,7 @@ impl PhraseSet {
         PhraseSet {
             phrases,
             automaton: OnceLock::new(),
+            searched: AtomicUsize::new(0),
         }
     }
 
@@ -39,7 +48,10 @@ impl PhraseSet {
 
     /// Calls `visit` with (phrase id, byte range) for every occurrence of every phrase.
     pub fn visit(&self, text: &str, mut visit: impl FnMut(usize, Range<usize>)) {
-        if text.len() <= SHORT_TEXT {
+        if self.automaton.get().is_none()
+            && text.len() <= SHORT_TEXT
+            && self.searched.fetch_add(1, Ordering::Relaxed) < SHORT_SEARCHES
+        {
             for (id, phrase) in self.phrases.iter().enumerate() {
                 if phrase.is_empty() {
                     continue;
@@ -53,10 +65,30 @@ impl PhraseSet {
         let automaton = self
             .automaton
             .get_or_init(|| AhoCorasick::new(&self.phrases).ok());
-        if let Some(automaton) = automaton {
+        let Some(automaton) = automaton else {
+            return;
+        };
+        if text.len() > SHORT_TEXT {
             for m in automaton.find_overlapping_iter(text) {
                 visit(m.pattern().as_usize(), m.range());
             }
+            return;
+        }
+        // A short text gets what the search phrase by phrase gives, in its order: phrase by
+        // phrase, and for each the occurrences from the left, none overlapping the one before
+        // (as `str::match_indices`). A report never depends on how many pastes came before.
+        let mut hits: Vec<(usize, Range<usize>)> = automaton
+            .find_overlapping_iter(text)
+            .map(|m| (m.pattern().as_usize(), m.range()))
+            .collect();
+        hits.sort_unstable_by_key(|(id, range)| (*id, range.start));
+        let mut previous: Option<(usize, usize)> = None;
+        for (id, range) in hits {
+            if previous.is_some_and(|(last, end)| last == id && range.start < end) {
+                continue;
+            }
+            previous = Some((id, range.end));
+            visit(id, range);
         }
     }
 }
@@ -222,9 +254,12 @@ fn best_match(phrase: &[char], window: &str, budget: usize) -> Option<(usize, us
     // cost[j], start[j]: best edit distance of the phrase so far ending before window char j.
     let mut cost: Vec<usize> = vec![0; n + 1];
     let mut start: Vec<usize> = (0..=n).collect();
+    let mut next_cost: Vec<usize> = vec![0; n + 1];
+    let mut next_start: Vec<usize> = vec![0; n + 1];
     for (i, &p) in phrase.iter().enumerate() {
-        let mut next_cost = vec![i + 1; n + 1];
-        let mut next_start = vec![0; n + 1];
+        next_cost[0] = i + 1;
+        next_start[0] = 0;
+        let mut row_best = i + 1;
         for j in 1..=n {
             let substitute = cost[j - 1] + usize::from(chars[j - 1].1 != p);
             let delete = cost[j] + 1;
@@ -238,11 +273,14 @@ fn best_match(phrase: &[char], window: &str, budget: usize) -> Option<(usize, us
             };
             next_cost[j] = best;
             next_start[j] = from;
+            row_best = row_best.min(best);
         }
-        next_cost[0] = i + 1;
-        next_start[0] = 0;
-        cost = next_cost;
-        start = next_start;
+        std::mem::swap(&mut cost, &mut next_cost);
+        std::mem::swap(&mut start, &mut next_start);
+        // A row's least cost never falls in the rows below it: past the budget, no match.
+        if row_best > budget {
+            return None;
+        }
     }
     let (end, distance) = cost
         .iter()
@@ -266,6 +304,34 @@ mod tests {
         let mut out = Vec::new();
         set.visit(text, |_, range| out.push(text[range].to_string()));
         out
+    }
+
+    #[test]
+    fn a_short_text_gives_the_same_occurrences_in_the_same_order_every_time() {
+        let phrases: Vec<String> = ["aa", "a", "remote", "mote", "remote desktop", "zzz"]
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        let set = PhraseSet::new(phrases);
+        let text = "aaaa remote desktop; remote mote aaa";
+        let search = || {
+            let mut out = Vec::new();
+            set.visit(text, |id, range| out.push((id, range)));
+            out
+        };
+        let first = search();
+        assert!(
+            set.automaton.get().is_none(),
+            "the first texts build no automaton"
+        );
+        for _ in 0..SHORT_SEARCHES + 2 {
+            assert_eq!(search(), first);
+        }
+        assert!(
+            set.automaton.get().is_some(),
+            "later texts use the automaton"
+        );
+        assert_eq!(&first[..3], &[(0, 0..2), (0, 2..4), (0, 33..35)]);
     }
 
     #[test]

@@ -132,6 +132,30 @@ fn a_generic_sentence_alone_recognises_no_message() {
 }
 
 #[test]
+fn a_number_after_a_name_is_a_code_only_after_an_error_name_standing_alone() {
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    let codes = |text: &str| -> Vec<String> {
+        let extraction = extractor.extract(text);
+        extraction
+            .codes
+            .iter()
+            .map(|c| c.code.to_string())
+            .collect()
+    };
+    assert_eq!(codes("SocketConnectionTimedOut (1796)"), ["0x704"]);
+    // An event source and its event ID, a process and its ID, a short word: no code.
+    for text in [
+        "Microsoft-Windows-TerminalServices-LocalSessionManager (21)",
+        "C:\\Windows\\System32\\RemoteDesktopServices (4321)",
+        "RdpCoreTS (131)",
+        "Connection (3)",
+    ] {
+        assert!(codes(text).is_empty(), "{text}: {:?}", codes(text));
+    }
+}
+
+#[test]
 fn the_word_error_is_read_in_any_case_and_in_more_languages() {
     // mRemoteNG-style "Error 2308" in the spellings of the languages rdp-doctor reads, as users
     // type them in capitals or inflected ("hatası", "ошибки").
