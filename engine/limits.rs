@@ -101,6 +101,13 @@ pub const PROBE_EXPRESSION: SandboxLimits = SandboxLimits {
 /// Probe libraries may import libraries this deep, and no deeper (and never in a cycle).
 pub const PROBE_IMPORT_DEPTH: usize = 8;
 
+/// Threads that carry the probes' network calls.
+pub const PROBE_THREADS: usize = 2;
+
+/// Probe scripts that run at once (each on a thread of its own); the scripts of one layer beyond
+/// this wait for a thread.
+pub const PROBE_SCRIPTS_AT_ONCE: usize = 64;
+
 /// Wall-clock budget of one probe script, its network calls included.
 pub const PROBE_SCRIPT_TIME: Duration = Duration::from_secs(15);
 

@@ -282,7 +282,8 @@ pub fn run_probes_blocking(
     host: &Host,
 ) -> Result<Vec<ProbeResult>, String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(crate::limits::PROBE_THREADS)
+        .max_blocking_threads(crate::limits::PROBE_SCRIPTS_AT_ONCE)
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the probe runtime: {e}"))?;

@@ -602,3 +602,22 @@ fn a_replay_runs_the_current_scripts_on_the_recorded_answers() {
     let replayed = recording.replay(Arc::new(changed), &quick()).unwrap();
     assert_eq!(replayed[0].summary, "again: true, elsewhere: not_recorded");
 }
+
+#[test]
+fn more_scripts_than_run_at_once_wait_for_a_thread_and_all_finish() {
+    let count = rdp_doctor::limits::PROBE_SCRIPTS_AT_ONCE + 16;
+    let scripts: Vec<ProbeScript> = (0..count)
+        .map(|i| {
+            script(
+                &format!("waiting{i}"),
+                "let n = 0; while n < 20000 { n += 1; } #{ status: \"pass\", summary: \"counted\" }",
+            )
+        })
+        .collect();
+    let results =
+        run_probes_blocking(Arc::new(scripts), &target(9), &quick(), &Host::live()).unwrap();
+    assert_eq!(results.len(), count);
+    for result in &results {
+        assert_eq!(result.status, Status::Pass, "{result:#?}");
+    }
+}
