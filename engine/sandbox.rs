@@ -1,11 +1,12 @@
 //! The Rhai sandbox shared by probe scripts and rules' probe expressions: its limits, the
 //! engine built with them, compilation for load-time checks, and expression evaluation.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::time::Duration;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
 
-use rhai::{AST, Engine, EvalAltResult, Scope};
+use rhai::{AST, Dynamic, Engine, EvalAltResult, Scope};
 
 use crate::model::probe::ProbeResult;
 
@@ -26,12 +27,46 @@ pub(crate) fn sandboxed_engine(limits: &SandboxLimits) -> Engine {
     engine
 }
 
+/// The token of a run [`count_operations`] stopped for its operations.
+const TOO_MANY_OPERATIONS: &str = "too many operations";
+
+/// Counts every operation of `engine`'s runs in `spent` (the caller resets it before a run) and
+/// stops a run past `max_operations`, or past `deadline` when there is one. Rhai's own count
+/// restarts in each closure a native function calls (`list.index_of(|x| ...)`), so closures
+/// nested in closures would otherwise run for as long as they like.
+pub(crate) fn count_operations(
+    engine: &mut Engine,
+    max_operations: u64,
+    spent: Rc<Cell<u64>>,
+    deadline: Option<Instant>,
+) {
+    engine.on_progress(move |_| {
+        let operations = spent.get() + 1;
+        spent.set(operations);
+        if operations > max_operations {
+            Some(Dynamic::from(TOO_MANY_OPERATIONS))
+        } else if operations % 256 == 0 && deadline.is_some_and(|d| Instant::now() >= d) {
+            Some(Dynamic::from("time budget exhausted"))
+        } else {
+            None
+        }
+    });
+}
+
 thread_local! {
+    /// Operations of the expression being evaluated on this thread.
+    static EXPRESSION_OPERATIONS: Rc<Cell<u64>> = Rc::new(Cell::new(0));
     /// The engine that compiles scripts and expressions for load-time checks, built once per
     /// thread (building one registers Rhai's packages, which costs more than a compilation).
     static CHECKING: Engine = sandboxed_engine(&SandboxLimits::default());
     /// The engine that evaluates rules' probe expressions, built once per thread.
-    static EXPRESSIONS: Engine = sandboxed_engine(&crate::limits::PROBE_EXPRESSION);
+    static EXPRESSIONS: Engine = {
+        let limits = crate::limits::PROBE_EXPRESSION;
+        let mut engine = sandboxed_engine(&limits);
+        let spent = EXPRESSION_OPERATIONS.with(Rc::clone);
+        count_operations(&mut engine, limits.max_operations, spent, None);
+        engine
+    };
     /// Rules' probe expressions compiled, by source: each compiles once (when the rule loads,
     /// on the thread that loads it), however many rules and probe runs evaluate it.
     static COMPILED: RefCell<HashMap<String, AST>> = RefCell::new(HashMap::new());
@@ -84,6 +119,7 @@ pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> 
     scope.push("summary", result.summary.clone());
     let ast = compiled_expression(expression)
         .map_err(|(message, ..)| format!("it does not compile: {message}"))?;
+    EXPRESSION_OPERATIONS.with(|spent| spent.set(0));
     EXPRESSIONS
         .with(|engine| engine.eval_ast_with_scope::<bool>(&mut scope, &ast))
         .map_err(|e| describe_error(&e, &limits, Duration::ZERO))
@@ -95,6 +131,17 @@ pub(crate) fn describe_error(
     limits: &SandboxLimits,
     budget: Duration,
 ) -> String {
+    // A limit reached in a closure that a native function called stops the whole run.
+    if let EvalAltResult::ErrorInFunctionCall(_, _, inner, _) = error
+        && matches!(
+            **inner,
+            EvalAltResult::ErrorTerminated(..)
+                | EvalAltResult::ErrorTooManyOperations(..)
+                | EvalAltResult::ErrorInFunctionCall(..)
+        )
+    {
+        return describe_error(inner, limits, budget);
+    }
     let position = error.position();
     let at = match (position.line(), position.position()) {
         (Some(line), Some(column)) => format!(" (line {line}, column {column})"),
@@ -102,6 +149,14 @@ pub(crate) fn describe_error(
         _ => String::new(),
     };
     let what = match error {
+        EvalAltResult::ErrorTerminated(token, _)
+            if token
+                .clone()
+                .into_string()
+                .is_ok_and(|t| t == TOO_MANY_OPERATIONS) =>
+        {
+            format!("it ran more than {} operations", limits.max_operations)
+        }
         EvalAltResult::ErrorTerminated(..) => {
             format!("it ran past its time budget of {} s", budget.as_secs_f64())
         }

@@ -18,7 +18,7 @@ use super::host::Host;
 use super::net::{self, GatewayUrl, Limits, Negotiation, NegotiationAnswer, NetError};
 use super::{ProbeResult, ProbeScript, RunOptions, Status, Target};
 use crate::limits::PROBE_IMPORT_DEPTH;
-use crate::sandbox::{describe_error, sandboxed_engine};
+use crate::sandbox::{count_operations, describe_error, sandboxed_engine};
 
 /// Resolves `import "name"` to another probe script, and nothing else.
 struct ProbeModules {
@@ -111,13 +111,12 @@ pub(super) fn run(
         scripts,
         importing: Mutex::new(Vec::new()),
     });
-    engine.on_progress(move |operations| {
-        if operations % 256 == 0 && Instant::now() >= deadline {
-            Some(Dynamic::from("time budget exhausted"))
-        } else {
-            None
-        }
-    });
+    count_operations(
+        &mut engine,
+        limits.max_operations,
+        std::rc::Rc::new(std::cell::Cell::new(0)),
+        Some(deadline),
+    );
     let notes = Arc::new(Mutex::new(Vec::<String>::new()));
     let printed = notes.clone();
     engine.on_print(move |text| {

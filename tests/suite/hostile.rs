@@ -504,3 +504,36 @@ fn a_recording_larger_than_the_limit_is_refused_unread() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_approximate_search_reports_a_bounded_number_of_places_and_tries() {
+    use rdp_doctor::limits::{APPROXIMATE_FAILED_TRIES, APPROXIMATE_PLACES};
+    use rdp_doctor::search::ApproximatePhrases;
+    let phrase = "remote desktop gateway server".to_string();
+    let set = ApproximatePhrases::new(std::slice::from_ref(&phrase));
+    let places = |text: &str| {
+        let mut found = Vec::new();
+        set.visit(text, |_, range| found.push(range));
+        found
+    };
+    // More exact occurrences than are reported.
+    let many = format!("{phrase}. ").repeat(APPROXIMATE_PLACES + 10);
+    assert_eq!(places(&many).len(), APPROXIMATE_PLACES);
+    // Past the failed tries (a piece intact, the rest too far off), a typo is no longer
+    // looked for, while an exact occurrence still is.
+    let misses = "remote desktop xxxxxxxxxxxxxxx. ".repeat(APPROXIMATE_FAILED_TRIES + 1);
+    let typo = "remote destop gateway server";
+    assert_eq!(places(&format!("{misses}{typo}")).len(), 0);
+    assert_eq!(places(&format!("{misses}{phrase}")).len(), 1);
+    assert_eq!(places(&format!("no misses before: {typo}")).len(), 1);
+}
+
+#[test]
+fn a_rule_expression_that_runs_too_long_is_stopped() {
+    let result = rdp_doctor::probe::ProbeResult::new("tls", rdp_doctor::probe::Status::Pass, "ok");
+    // Searches nested five deep in a list of 20, in closures Rhai counts afresh: 3.2 million
+    // steps, which once ran to the end.
+    let expression = super::probes::nested_searches(5);
+    let error = rdp_doctor::sandbox::evaluate(&expression, &result).unwrap_err();
+    assert!(error.contains("more than 100000 operations"), "{error}");
+}

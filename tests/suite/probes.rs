@@ -295,6 +295,16 @@ fn the_flood_is_cut_off_after_a_bounded_read() {
     );
 }
 
+/// Searches of a list of 20 nested `depth` deep: 20^depth steps, in closures.
+pub fn nested_searches(depth: usize) -> String {
+    let list = format!("[{}]", vec!["0"; 20].join(", "));
+    let mut expression = format!("v{} > 0", depth - 1);
+    for level in (0..depth - 1).rev() {
+        expression = format!("{list}.index_of(|v{}| {expression}) >= 0", level + 1);
+    }
+    format!("{list}.index_of(|v0| {expression}) >= 0")
+}
+
 fn script(name: &str, source: &str) -> ProbeScript {
     ProbeScript::new(
         name,
@@ -318,6 +328,8 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         script("evaluate", "eval(\"1 + 1\")"),
         script("shape", "42"),
         script("pile", "let a = []; loop { a.push(1); }"),
+        // Closures inside closures, which Rhai counts afresh each: 20^6 steps.
+        script("nested", &nested_searches(6)),
         script(
             "sleepy",
             &format!("loop {{ rdp_negotiate(\"127.0.0.1\", {silent}); }}"),
@@ -381,6 +393,7 @@ fn hostile_scripts_are_stopped_and_the_others_still_run() {
         ("evaluate", "'eval' is disabled"),
         ("shape", "the probe script returned `i64`"),
         ("pile", "array/BLOB grew past the sandbox limit"),
+        ("nested", "it ran more than 2000000 operations"),
         ("sleepy", "time budget of 2 s"),
         (
             "selfimport",
