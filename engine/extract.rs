@@ -468,6 +468,10 @@ const GENERIC_OWNERS: usize = 5;
 /// 20 characters) was found.
 const MIN_MESSAGE_CHARS: usize = 21;
 
+/// Clauses shorter than a fragment but at least this long ("account expired") tell apart
+/// messages that share the rest of their text.
+const MIN_SHORT_CLAUSE: usize = 8;
+
 struct MessageIndex {
     phrases: ApproximatePhrases,
     /// For each pattern: entry index, message number, fragment length in chars.
@@ -476,8 +480,25 @@ struct MessageIndex {
     telling: Vec<bool>,
     /// For each pattern: whether so many entries share it that it identifies none.
     generic: Vec<bool>,
-    /// For each (entry, message): language and total length of its fragments.
-    messages: HashMap<(usize, usize), (String, usize)>,
+    /// For each pattern: whether it is a short clause, which counts only next to the rest of
+    /// its message.
+    short: Vec<bool>,
+    /// For each (entry, message): its language, the total length of its fragments that can
+    /// identify it, and of those many entries share.
+    messages: HashMap<(usize, usize), MessageLength>,
+}
+
+/// A catalog message's language and lengths, in characters.
+struct MessageLength {
+    lang: String,
+    /// Fragments that can identify the message.
+    telling: usize,
+    /// Short clauses that only count next to the rest of the message ("Account expired.").
+    short: usize,
+    /// Fragments that many entries share ("Please contact your system administrator.").
+    shared: usize,
+    /// How many shared fragments it has.
+    shared_count: usize,
 }
 
 impl<'k> Extractor<'k> {
@@ -1376,15 +1397,17 @@ impl MessageIndex {
     fn build(catalog: &Catalog) -> Option<MessageIndex> {
         let mut patterns = Vec::new();
         let mut fragments = Vec::new();
+        let mut shorts = Vec::new();
         let mut languages = HashMap::new();
         for (entry_index, entry) in catalog.entries().iter().enumerate() {
             let mut number = 0;
             for (lang, texts) in &entry.messages {
                 for text in texts {
-                    for fragment in message_fragments(text) {
+                    for (fragment, short) in fragments_and_short_clauses(text) {
                         let length = fragment.chars().count();
                         patterns.push(fragment);
                         fragments.push((entry_index, number, length));
+                        shorts.push(short);
                     }
                     languages.insert((entry_index, number), lang.clone());
                     number += 1;
@@ -1419,61 +1442,120 @@ impl MessageIndex {
                 long && owners[pattern.as_str()].len() == 1
             })
             .collect();
-        // Each message's length counts only the fragments that can identify it.
-        let mut messages: HashMap<(usize, usize), (String, usize)> = HashMap::new();
+        let short: Vec<bool> = shorts
+            .iter()
+            .zip(&generic)
+            .map(|(&short, &generic)| short && !generic)
+            .collect();
+        let mut messages: HashMap<(usize, usize), MessageLength> = HashMap::new();
         for (i, &(entry, number, length)) in fragments.iter().enumerate() {
-            if generic[i] {
-                continue;
-            }
-            let lang = &languages[&(entry, number)];
-            messages
+            let lengths = messages
                 .entry((entry, number))
-                .or_insert_with(|| (lang.clone(), 0))
-                .1 += length;
+                .or_insert_with(|| MessageLength {
+                    lang: languages[&(entry, number)].clone(),
+                    telling: 0,
+                    short: 0,
+                    shared: 0,
+                    shared_count: 0,
+                });
+            if generic[i] {
+                lengths.shared += length;
+                lengths.shared_count += 1;
+            } else if short[i] {
+                lengths.short += length;
+            } else {
+                lengths.telling += length;
+            }
         }
         Some(MessageIndex {
             phrases: ApproximatePhrases::with_min_fuzzy_chars(&patterns, MIN_APPROXIMATE_FRAGMENT),
             fragments,
             telling,
             generic,
+            short,
             messages,
         })
     }
 
     fn find(&self, folded: &Folded, original: &str, catalog: &Catalog) -> Vec<FoundMessage> {
-        // (entry, message) -> (matched pattern ids, spans)
+        // (entry, message) -> (matched pattern ids, spans), for the fragments that can identify
+        // a message and for those many entries share.
         let mut hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
+        let mut shared_hits: HashMap<(usize, usize), (Vec<usize>, Vec<Span>)> = HashMap::new();
         self.phrases.visit(&folded.text, |pattern, range| {
             let (entry, number, _) = self.fragments[pattern];
-            if self.generic[pattern] {
-                return;
-            }
-            let slot = hits.entry((entry, number)).or_default();
+            let slot = if self.generic[pattern] || self.short[pattern] {
+                shared_hits.entry((entry, number)).or_default()
+            } else {
+                hits.entry((entry, number)).or_default()
+            };
             if !slot.0.contains(&pattern) {
                 slot.0.push(pattern);
                 slot.1.push(folded.original_span(range, original));
             }
         });
+        // A message made only of shared sentences ("This computer can't connect to the remote
+        // computer. Try connecting again.") is named by all of them together.
+        // A short clause names its message together with the shared sentences around it.
+        for (key, lengths) in &self.messages {
+            let Some((found, _)) = shared_hits.get(key) else {
+                continue;
+            };
+            let complete = lengths.telling == 0
+                && lengths.short == 0
+                && lengths.shared_count >= 2
+                && found.iter().filter(|&&p| self.generic[p]).count() == lengths.shared_count;
+            let short = found.iter().any(|&p| self.short[p]);
+            if complete || short {
+                hits.entry(*key).or_default();
+            }
+        }
         // In catalog order, so that of two messages of one entry found alike, the first wins
         // on every run.
         let mut hits: Vec<_> = hits.into_iter().collect();
         hits.sort_by_key(|(key, _)| *key);
         let mut best: HashMap<usize, FoundMessage> = HashMap::new();
-        for ((entry_index, number), (patterns, spans)) in hits {
-            let Some((lang, total)) = self.messages.get(&(entry_index, number)) else {
+        for ((entry_index, number), (patterns, mut spans)) in hits {
+            let Some(lengths) = self.messages.get(&(entry_index, number)) else {
                 continue;
             };
-            let matched: usize = patterns.iter().map(|&p| self.fragments[p].2).sum();
+            let length = |patterns: &[usize]| -> usize {
+                patterns.iter().map(|&p| self.fragments[p].2).sum()
+            };
+            let matched = length(&patterns);
+            // Shared sentences and short clauses count once something names the message, or
+            // together: Remmina's "Could not access the RDP server" plus "Account expired.".
+            let (shared, shared_spans) = shared_hits
+                .remove(&(entry_index, number))
+                .unwrap_or_default();
+            let matched_all = matched + length(&shared);
             // A message known only by a few words ("Connection timed out") is too common a
-            // sentence to name its entry.
-            if matched < MIN_MESSAGE_CHARS && !patterns.iter().any(|&p| self.is_cjk(p)) {
+            // sentence to name its entry, unless the words are a program's own identifiers
+            // ("SSL_CTX_new failed", "pam_acct_mgmt failed"), which prose never contains.
+            let distinctive = patterns
+                .iter()
+                .any(|&p| self.is_cjk(p) || names_identifier(self.phrases.phrase(p)));
+            if matched_all < MIN_MESSAGE_CHARS && !distinctive {
                 continue;
             }
-            let coverage = matched as f64 / *total as f64;
+            let own = if lengths.telling == 0 {
+                0.0
+            } else {
+                matched as f64 / lengths.telling as f64
+            };
+            let whole =
+                matched_all as f64 / (lengths.telling + lengths.short + lengths.shared) as f64;
+            let coverage = own.max(whole);
             let telling = patterns.iter().any(|&p| self.telling[p]);
             if coverage < 0.5 && !telling {
                 continue;
             }
+            // The words that name the message show where it is; shared ones only when nothing
+            // else named it.
+            if patterns.is_empty() {
+                spans = shared_spans;
+            }
+            let lang = &lengths.lang;
             let entry: &CatalogEntry = &catalog.entries()[entry_index];
             let candidate = FoundMessage {
                 key: entry.key(),
@@ -1508,8 +1590,18 @@ impl MessageIndex {
 
 /// Splits a message into the fragments that identify it: sentences and the parts between
 /// placeholders (`{host}`, `{value}`: any `{word}`), folded, long enough not to occur by chance.
+#[cfg(test)]
 pub(crate) fn message_fragments(message: &str) -> Vec<String> {
-    let mut out = Vec::new();
+    fragments_and_short_clauses(message)
+        .into_iter()
+        .filter_map(|(fragment, short)| (!short).then_some(fragment))
+        .collect()
+}
+
+/// Like [`message_fragments`], with the clauses too short to be fragments but long enough to
+/// tell two messages that share the rest apart ("Account expired."), marked `true`.
+fn fragments_and_short_clauses(message: &str) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = Vec::new();
     for part in PLACEHOLDER.split(message) {
         let folded = fold(part);
         // Sentences, clauses after a colon, and items of "1) ... 2) ..." lists.
@@ -1524,12 +1616,24 @@ pub(crate) fn message_fragments(message: &str) -> Vec<String> {
             let length = sentence.chars().count();
             let cjk = sentence.chars().any(is_cjk);
             let long_enough = if cjk { length >= 5 } else { length >= 16 };
-            if long_enough && !out.iter().any(|s: &String| s == sentence) {
-                out.push(sentence.to_string());
+            let short = !cjk && (MIN_SHORT_CLAUSE..16).contains(&length);
+            if (long_enough || short) && !out.iter().any(|(s, _)| s == sentence) {
+                out.push((sentence.to_string(), short));
             }
         }
     }
     out
+}
+
+/// Whether `fragment` holds a program identifier: a word of letters or digits joined by
+/// underscores (`ssl_ctx_new`, `nla_recv()`), as log lines name functions and symbols.
+fn names_identifier(fragment: &str) -> bool {
+    fragment
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .any(|word| {
+            let parts: Vec<&str> = word.split('_').collect();
+            parts.len() >= 2 && parts.iter().all(|part| !part.is_empty()) && word.len() >= 8
+        })
 }
 
 /// Splits "reasons 1) a 2) b" into "reasons", "a", "b".

@@ -303,3 +303,90 @@ mod properties {
         }
     }
 }
+
+/// Every message the catalog knows, pasted alone, names its own entry: a message a program
+/// prints is of no use if rdp-doctor does not recognise it. The exceptions are messages that
+/// are too short or too common to name anything on their own ("Access is denied.", "Connection
+/// timed out."); their number is held at the measured value.
+#[test]
+fn every_catalog_message_pasted_alone_names_its_entry() {
+    const UNRECOGNISED_AT_MOST: usize = 188;
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    let placeholder = regex::Regex::new(r"\{[a-z_]+\}").expect("regex");
+    let mut total = 0;
+    let mut unrecognised = Vec::new();
+    for entry in knowledge.catalog.entries() {
+        let key = entry.key();
+        for (lang, texts) in &entry.messages {
+            for text in texts {
+                total += 1;
+                let paste = placeholder.replace_all(text, "srv-01");
+                let found = extractor.extract(&paste);
+                let by_message = found.messages.iter().any(|m| m.key == key);
+                let by_code = entry.code.is_some_and(|code| {
+                    found
+                        .codes
+                        .iter()
+                        .any(|c| c.code == code && c.readings.contains(&entry.family))
+                });
+                if !by_message && !by_code {
+                    unrecognised.push(format!("{key} ({lang}): {text}"));
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} of {total} catalog messages pasted alone are not recognised:",
+        unrecognised.len()
+    );
+    for line in &unrecognised {
+        eprintln!("  {line}");
+    }
+    assert!(total > 3000, "the catalog lost messages: {total}");
+    assert!(
+        unrecognised.len() <= UNRECOGNISED_AT_MOST,
+        "{} catalog messages are not recognised (at most {UNRECOGNISED_AT_MOST})",
+        unrecognised.len()
+    );
+}
+
+/// Messages that share most of their words with other entries are told apart by the rest:
+/// a short clause next to a shared sentence, or shared sentences that only one message has
+/// together. Neither part alone names anything.
+#[test]
+fn shared_sentences_and_short_clauses_name_a_message_together() {
+    let knowledge = Knowledge::embedded();
+    let extractor = Extractor::new(&knowledge);
+    let keys = |text: &str| -> Vec<String> {
+        extractor
+            .extract(text)
+            .messages
+            .into_iter()
+            .map(|m| m.key)
+            .collect()
+    };
+    // Remmina's dialog: a prefix every Remmina access error shares, and two words of its own.
+    assert_eq!(
+        keys("Could not access the RDP server \"srv-01\".\nAccount expired."),
+        ["remmina:rdp-account-expired"]
+    );
+    assert_eq!(
+        keys("Не удался доступ к RDP серверу \"srv-01\".\nИстёк срок учётной записи."),
+        ["remmina:rdp-account-expired"]
+    );
+    assert!(keys("Account expired.").is_empty());
+    assert!(keys("Could not access the RDP server \"srv-01\".").is_empty());
+    // mstsc's time-out dialog: both of its sentences open or close other dialogs too.
+    let timeout = "This computer can't connect to the remote computer. Try connecting again.";
+    assert_eq!(keys(timeout), ["disconnect:0x704"]);
+    assert!(
+        !keys("This computer can't connect to the remote computer.")
+            .contains(&"disconnect:0x704".to_string())
+    );
+    // A program's identifiers are distinctive even in a short line.
+    assert_eq!(
+        keys("xrdp-sesman: pam_acct_mgmt failed: Permission denied").len(),
+        1
+    );
+}
