@@ -449,6 +449,8 @@ pub struct Extractor<'k> {
     catalog: &'k Catalog,
     /// Every label, folded, matched leftmost-longest over the folded paste.
     labels: Option<AhoCorasick>,
+    /// The same labels, found with a typo in the long ones.
+    typo_labels: ApproximatePhrases,
     /// The kind of each label pattern.
     label_kinds: Vec<LabelKind>,
     messages: Option<MessageIndex>,
@@ -467,6 +469,25 @@ const GENERIC_OWNERS: usize = 5;
 /// A message is recognised only when more of it than a common phrase ("connection timed out",
 /// 20 characters) was found.
 const MIN_MESSAGE_CHARS: usize = 21;
+
+/// Labels at least this long (in characters) are also found with a typo; shorter ones only
+/// as written.
+const MIN_TYPO_LABEL: usize = 14;
+
+/// Where a label was found in the folded paste.
+struct LabelMatch {
+    range: Range<usize>,
+}
+
+impl LabelMatch {
+    fn start(&self) -> usize {
+        self.range.start
+    }
+
+    fn end(&self) -> usize {
+        self.range.end
+    }
+}
 
 /// Clauses shorter than a fragment but at least this long ("account expired") tell apart
 /// messages that share the rest of their text.
@@ -519,9 +540,12 @@ impl<'k> Extractor<'k> {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok();
+        // Long labels are also found with a typo ("Disconnet reason 4").
+        let typo_labels = ApproximatePhrases::with_min_fuzzy_chars(&patterns, MIN_TYPO_LABEL);
         Extractor {
             catalog: &knowledge.catalog,
             labels,
+            typo_labels,
             label_kinds,
             messages: MessageIndex::build(&knowledge.catalog),
         }
@@ -694,8 +718,30 @@ impl<'k> Extractor<'k> {
             return;
         };
         let haystack = folded.text.as_str();
-        for m in labels.find_iter(haystack) {
-            let kind = self.label_kinds[m.pattern().as_usize()];
+        let mut places: Vec<(usize, Range<usize>)> = labels
+            .find_iter(haystack)
+            .map(|m| (m.pattern().as_usize(), m.range()))
+            .collect();
+        let mut typos: Vec<(usize, Range<usize>)> = Vec::new();
+        self.typo_labels
+            .visit(haystack, |label, range| typos.push((label, range)));
+        for (label, range) in typos {
+            let contains = |r: &Range<usize>| range.start <= r.start && r.end <= range.end;
+            let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
+            // A longer label written with a typo wins over a shorter one inside it
+            // ("Extendd error code" is not "error code"); otherwise what was found exactly stays.
+            let clash = places
+                .iter()
+                .any(|(_, r)| overlaps(r) && !(contains(r) && r.len() < range.len()));
+            if !clash {
+                places.retain(|(_, r)| !contains(r));
+                places.push((label, range));
+            }
+        }
+        places.sort_by_key(|(label, range)| (range.start, *label));
+        for (label, range) in places {
+            let m = LabelMatch { range };
+            let kind = self.label_kinds[label];
             let starts_word = haystack[m.start()..]
                 .chars()
                 .next()

@@ -227,7 +227,7 @@ const DEV_FLOOR: Floor = Floor {
     top1: 70.0,
     top3: 83.0,
     no_candidate: 1.0,
-    codes_found: 92.0,
+    codes_found: 98.0,
 };
 
 struct Floor {
