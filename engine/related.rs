@@ -155,13 +155,17 @@ static COMMON_WORDS: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .collect()
 });
 
-/// Words of the languages users write in, read as the English words the rules use, so a
-/// description in Korean or German finds the rules an English one finds. A trailing `*` matches
-/// any ending (a stem); other phrases must stand as whole words (CJK ones anywhere).
+/// Words of the languages users write in, and everyday phrases ("it worked yesterday"), read as
+/// the English words the rules use, so a description in Korean or German finds the rules an
+/// English one finds. A trailing `*` matches any ending (a stem); other phrases must stand as
+/// whole words (CJK ones anywhere).
 const TRANSLATIONS: &[(&str, &[&str])] = &[
     (
         "black screen",
         &[
+            "grey screen",
+            "gray screen",
+            "white screen",
             "黑屏",
             "黑色屏幕",
             "黑畫面",
@@ -302,6 +306,39 @@ const TRANSLATIONS: &[(&str, &[&str])] = &[
             "limit czasu",
             "zaman aşımı",
             "time-out",
+            "nothing happens",
+            "stuck on connecting",
+            "stuck at connecting",
+            "hangs on connecting",
+            "hangs at connecting",
+            "spins forever",
+        ],
+    ),
+    // A password prompt that comes back: saved or delegated credentials that are refused.
+    (
+        "saved credentials",
+        &[
+            "asks for my password again",
+            "asks for the password again",
+            "keeps asking for my password",
+            "keeps asking for the password",
+            "keeps asking for credentials",
+            "keeps asking for my credentials",
+            "asks for credentials again",
+            "prompts for the password again",
+            "prompted for credentials again",
+            "password prompt keeps",
+        ],
+    ),
+    (
+        "password changed",
+        &[
+            "changed my password",
+            "password was changed",
+            "after changing the password",
+            "after changing my password",
+            "after a password change",
+            "reset my password",
         ],
     ),
     (
@@ -484,6 +521,27 @@ const TRANSLATIONS: &[(&str, &[&str])] = &[
             "sieć",
             "sieci",
             "netwerk*",
+        ],
+    ),
+    // "It worked yesterday": something changed, most often an update.
+    (
+        "update broke",
+        &[
+            "worked yesterday",
+            "worked before",
+            "was working",
+            "used to work",
+            "worked fine",
+            "stopped working",
+            "suddenly",
+            "all of a sudden",
+            "gestern funktioniert",
+            "funktionierte gestern",
+            "hat bisher funktioniert",
+            "fonctionnait hier",
+            "marchait hier",
+            "funcionaba ayer",
+            "ayer funcionaba",
         ],
     ),
     (

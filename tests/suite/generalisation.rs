@@ -236,3 +236,52 @@ struct Floor {
     no_candidate: f64,
     codes_found: f64,
 }
+
+/// A user's own words, with no code or known message, still get possibly related rules: the
+/// descriptions the knowledge must understand, each with a rule it must list among them.
+#[test]
+fn descriptions_without_a_code_find_the_rules_they_describe() {
+    let knowledge = Knowledge::embedded();
+    let related = Related::new(&knowledge);
+    let cases = [
+        (
+            "the screen goes black right after I log on",
+            "windows-black-screen-after-logon",
+        ),
+        (
+            "it worked yesterday and now it just says it can't connect",
+            "client-update-broke-connections",
+        ),
+        (
+            "Gestern funktioniert, heute kann ich keine Verbindung herstellen",
+            "client-update-broke-connections",
+        ),
+        (
+            "the PC name is not found when I try to connect",
+            "host-name-not-found",
+        ),
+        (
+            "I keep getting thrown out of the session every few minutes",
+            "idle-or-time-limit-reached",
+        ),
+        (
+            "I only get a grey screen after signing in",
+            "windows-black-screen-after-logon",
+        ),
+        (
+            "since I changed my password it asks for my password again",
+            "stale-saved-credentials",
+        ),
+    ];
+    for (text, rule) in cases {
+        let found: Vec<&str> = related
+            .find(text)
+            .iter()
+            .map(|r| knowledge.rules[r.rule].id.as_str())
+            .collect();
+        assert!(
+            found.contains(&rule),
+            "{text:?} should list {rule} among its related rules, got {found:?}"
+        );
+    }
+}
