@@ -44,18 +44,21 @@ pub fn warm_up() {
 
 /// Renders `report` in the three formats and checks the terminal's.
 fn render_all(knowledge: &Knowledge, report: &render::Report) {
-    let text = render::render_text(
-        report,
-        TextStyle {
-            width: 80,
-            color: false,
-        },
-    );
-    assert!(
-        !has_active(&text),
-        "an active character reached the text report"
-    );
-    let _ = render::render_markdown(knowledge, report);
+    for detail in [false, true] {
+        let text = render::render_text(
+            report,
+            TextStyle {
+                width: 80,
+                color: false,
+                detail,
+            },
+        );
+        assert!(
+            !has_active(&text),
+            "an active character reached the text report"
+        );
+        let _ = render::render_markdown(knowledge, report, detail);
+    }
     let _ = render::render_json(report);
 }
 

@@ -63,7 +63,7 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
     let ranking = Ranking::complete(knowledge, &extraction, &paste.text, candidates, || {
         Related::new(knowledge)
     });
-    let report = render::build_report(
+    let mut report = render::build_report(
         knowledge,
         &paste.text,
         &extraction,
@@ -71,7 +71,10 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         &notices,
         probes.as_ref(),
     );
-    if let Err(code) = write_report(knowledge, &report, args.format, args.width) {
+    if let Some(top) = args.top {
+        report.diagnoses.truncate(usize::from(top));
+    }
+    if let Err(code) = write_report(knowledge, &report, args.format, args.width, args.detail) {
         return code;
     }
     if report.diagnoses.is_empty() {
@@ -182,7 +185,7 @@ pub(super) fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         &notices,
         Some(&probes),
     );
-    if let Err(code) = write_report(knowledge, &report, args.format, args.width) {
+    if let Err(code) = write_report(knowledge, &report, args.format, args.width, true) {
         return code;
     }
     if healthy {
@@ -199,24 +202,27 @@ pub(super) fn write_report(
     report: &render::Report,
     format: Format,
     width: Option<usize>,
+    detail: bool,
 ) -> Result<(), u8> {
-    let output = render_report(knowledge, report, format, width)?;
+    let output = render_report(knowledge, report, format, width, detail)?;
     let mut stdout = std::io::stdout().lock();
     let _ = stdout.write_all(output.as_bytes());
     let _ = stdout.flush();
     Ok(())
 }
 
-/// Renders a report in the chosen format; `Err(exit code)` when the Markdown template fails.
+/// Renders a report in the chosen format, short or with every `detail` (JSON is always
+/// whole); `Err(exit code)` when the Markdown template fails.
 pub(super) fn render_report(
     knowledge: &Knowledge,
     report: &render::Report,
     format: Format,
     width: Option<usize>,
+    detail: bool,
 ) -> Result<String, u8> {
     let output = match format {
         Format::Json => render::render_json(report),
-        Format::Markdown => match render::render_markdown(knowledge, report) {
+        Format::Markdown => match render::render_markdown(knowledge, report, detail) {
             Ok(markdown) => markdown,
             Err(error) => {
                 let _ = writeln!(std::io::stderr(), "rdp-doctor: markdown template: {error}");
@@ -227,7 +233,12 @@ pub(super) fn render_report(
             let stdout = std::io::stdout();
             let color = anstream::AutoStream::choice(&stdout) != anstream::ColorChoice::Never;
             let width = width.unwrap_or_else(terminal_width);
-            let mut text = render::render_text(report, TextStyle { width, color });
+            let style = TextStyle {
+                width,
+                color,
+                detail,
+            };
+            let mut text = render::render_text(report, style);
             if report.diagnoses.is_empty() && report.probes.is_none() {
                 text.push_str(NO_MATCH_ADVICE);
             }

@@ -152,6 +152,13 @@ pub struct DiagnoseArgs {
     /// Wrap text output to this many columns (default: the terminal's width, or 100).
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+    /// Show every candidate in full (evidence, causes, every step with its commands,
+    /// references) instead of the short report that fits one screen.
+    #[arg(long, visible_alias = "all")]
+    pub detail: bool,
+    /// List at most N candidates (in every format).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: Option<u16>,
     /// Probe this host (`HOST[:PORT]`, port 3389 unless given) and re-rank the causes with what
     /// the probes find. Nothing is probed without it.
     #[arg(long, value_name = "HOST[:PORT]")]

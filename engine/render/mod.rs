@@ -552,10 +552,14 @@ pub fn render_json(report: &Report) -> String {
     json
 }
 
-/// The report as Markdown, for a ticket.
+/// The report as Markdown, for a ticket: short, or with every `detail`.
 /// Renders the report with the knowledge's Markdown template (`site/report/diagnosis.md.j2`,
 /// which an extra folder may replace).
-pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String, minijinja::Error> {
+pub fn render_markdown(
+    knowledge: &Knowledge,
+    report: &Report,
+    detail: bool,
+) -> Result<String, minijinja::Error> {
     let report = &report.neutralised();
     let mut env = Environment::new();
     env.set_fuel(Some(REPORT_BUDGET.fuel));
@@ -569,6 +573,10 @@ pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String,
     env.add_filter("family_label", family_label);
     env.add_filter("text", |text: String| markdown_text(&text));
     env.add_filter("code_span", |text: String| markdown_code_span(&text));
+    env.add_filter("shown_code", |code: String, role: String| {
+        shown(&code, &role)
+    });
+    env.add_filter("role_label", |role: String| role_label(&role).to_string());
     env.add_filter("command_label", |kind: String| {
         command_label(&kind).to_string()
     });
@@ -581,6 +589,7 @@ pub fn render_markdown(knowledge: &Knowledge, report: &Report) -> Result<String,
         context! {
             report => Value::from(minijinja::value::Serde(report)),
             pasted => report.from_paste(),
+            detail => detail || !report.from_paste(),
         },
         REPORT_BUDGET.output,
     )
@@ -640,6 +649,9 @@ pub struct TextStyle {
     pub width: usize,
     /// Whether to emit ANSI colours.
     pub color: bool,
+    /// Every candidate in full (evidence, causes, every step, references) instead of the short
+    /// report that fits one screen.
+    pub detail: bool,
 }
 
 struct Painter {
@@ -694,6 +706,9 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
             "No probe found a problem with a known remedy.",
             "Findings and what to do",
         );
+    }
+    if !style.detail {
+        return render_short_text(out, report, &p, width);
     }
     let _ = writeln!(out, "{}", p.paint(HEADING, "Recognised in the paste"));
     if input.codes.is_empty() && input.hosts.is_empty() && input.messages.is_empty() {
@@ -793,29 +808,7 @@ fn render_causes_text(
         out.push('\n');
         let title = format!("{}. {}", n + 1, diagnosis.title);
         push_wrapped(&mut out, &p.paint(TITLE, &title), width, 3);
-        let _ = writeln!(
-            out,
-            "   {}",
-            p.paint(
-                DIM,
-                &match (&diagnosis.rule, &diagnosis.entry) {
-                    (Some(rule), _) if diagnosis.kind == DiagnosisKind::Related => format!(
-                        "{} | confidence {:.2} | possibly related rule {rule}",
-                        diagnosis.category, diagnosis.score
-                    ),
-                    (Some(rule), _) => format!(
-                        "{} | confidence {:.2} | rule {rule}",
-                        diagnosis.category, diagnosis.score
-                    ),
-                    (None, entry) => format!(
-                        "{} | confidence {:.2} | catalog meaning {} (no rule explains it)",
-                        diagnosis.category,
-                        diagnosis.score,
-                        entry.as_deref().unwrap_or_default()
-                    ),
-                }
-            )
-        );
+        let _ = writeln!(out, "   {}", p.paint(DIM, &provenance(diagnosis)));
         if !diagnosis.summary.is_empty() {
             push_paragraph(&mut out, &diagnosis.summary, width, "   ", "   ");
         }
@@ -833,24 +826,13 @@ fn render_causes_text(
                 push_paragraph(&mut out, cause, width, "   - ", "     ");
             }
         }
-        for (side, heading) in [
-            (Side::Client, "On the client (you)"),
-            (Side::Server, "On the server (an administrator)"),
-        ] {
-            let steps: Vec<(usize, &StepReport)> = diagnosis
-                .steps
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.side == side)
-                .collect();
-            if steps.is_empty() {
-                continue;
-            }
-            let _ = writeln!(out, "   {}", p.paint(HEADING, heading));
-            for (i, step) in steps {
+        if !diagnosis.steps.is_empty() {
+            let _ = writeln!(out, "   {}", p.paint(HEADING, "What to do, in order"));
+            for (i, step) in diagnosis.steps.iter().enumerate() {
                 let number = format!("   {}. ", i + 1);
                 let indent = " ".repeat(number.chars().count());
-                push_paragraph(&mut out, &step.title, width, &number, &indent);
+                let title = format!("{} {}", side_label(step.side), step.title);
+                push_paragraph(&mut out, &title, width, &number, &indent);
                 if !step.body.is_empty() {
                     for paragraph in step.body.split("\n\n") {
                         push_paragraph(&mut out, paragraph, width, &indent, &indent);
@@ -884,13 +866,164 @@ fn render_causes_text(
     out
 }
 
+/// How many steps of the best candidate the short report lists.
+const SHORT_STEPS: usize = 3;
+
+/// The report that fits one screen: a verdict, what was recognised, one line per candidate, and
+/// the best candidate's summary and first steps; `--detail` gives the rest.
+fn render_short_text(mut out: String, report: &Report, p: &Painter, width: usize) -> String {
+    let input = &report.input;
+    let Some(best) = report.diagnoses.first() else {
+        let _ = writeln!(out, "{}", p.paint(HEADING, "No rule matched this paste."));
+        push_paragraph(&mut out, &recognised_line(input), width, "", "  ");
+        out.push('\n');
+        return out;
+    };
+    let verdict = match best.kind {
+        DiagnosisKind::Related => "Possibly",
+        _ => "Most likely",
+    };
+    push_paragraph(
+        &mut out,
+        &p.paint(TITLE, &format!("{verdict}: {}", best.title)),
+        width,
+        "",
+        "  ",
+    );
+    let _ = writeln!(out, "  {}", p.paint(DIM, &provenance(best)));
+    push_paragraph(&mut out, &recognised_line(input), width, "", "  ");
+    out.push('\n');
+    let count = report.diagnoses.len();
+    let noun = if count == 1 {
+        "candidate"
+    } else {
+        "candidates"
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(HEADING, &format!("{count} {noun}, best first"))
+    );
+    let category_width = report
+        .diagnoses
+        .iter()
+        .map(|d| d.category.chars().count())
+        .max()
+        .unwrap_or(0);
+    for (n, diagnosis) in report.diagnoses.iter().enumerate() {
+        let lead = format!(
+            "  {:>2}. {:.2}  {:<category_width$}  ",
+            n + 1,
+            diagnosis.score,
+            diagnosis.category
+        );
+        let room = width.saturating_sub(lead.chars().count()).max(20);
+        let mut title = diagnosis.title.clone();
+        if diagnosis.kind == DiagnosisKind::Related {
+            title.insert_str(0, "(possibly related) ");
+        }
+        let _ = writeln!(out, "{lead}{}", shorten(&title, room));
+    }
+    out.push('\n');
+    let _ = writeln!(out, "{}", p.paint(HEADING, "In short"));
+    if !best.summary.is_empty() {
+        push_paragraph(&mut out, &best.summary, width, "  ", "  ");
+    } else if let Some(check_first) = &best.check_first {
+        push_paragraph(&mut out, check_first, width, "  ", "  ");
+    }
+    if !best.steps.is_empty() {
+        let _ = writeln!(out, "{}", p.paint(HEADING, "First steps"));
+        for (i, step) in best.steps.iter().take(SHORT_STEPS).enumerate() {
+            let number = format!("  {}. ", i + 1);
+            let indent = " ".repeat(number.chars().count());
+            let title = format!("{} {}", side_label(step.side), step.title);
+            push_paragraph(&mut out, &title, width, &number, &indent);
+        }
+    }
+    out.push('\n');
+    let steps = if best.steps.len() > SHORT_STEPS {
+        format!("all {} steps", best.steps.len())
+    } else {
+        "steps".to_string()
+    };
+    let more = format!("More: --detail (evidence, causes, {steps} with commands, references)");
+    push_paragraph(&mut out, &p.paint(DIM, &more), width, "", "");
+    out
+}
+
+/// Where a candidate comes from, in one line: its category, confidence and rule or entry.
+fn provenance(diagnosis: &Diagnosis) -> String {
+    match (&diagnosis.rule, &diagnosis.entry) {
+        (Some(rule), _) if diagnosis.kind == DiagnosisKind::Related => format!(
+            "{} | confidence {:.2} | possibly related rule {rule}",
+            diagnosis.category, diagnosis.score
+        ),
+        (Some(rule), _) => format!(
+            "{} | confidence {:.2} | rule {rule}",
+            diagnosis.category, diagnosis.score
+        ),
+        (None, entry) => format!(
+            "{} | confidence {:.2} | catalog meaning {} (no rule explains it)",
+            diagnosis.category,
+            diagnosis.score,
+            entry.as_deref().unwrap_or_default()
+        ),
+    }
+}
+
+/// What the paste was read to contain, as one sentence.
+fn recognised_line(input: &InputReport) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for code in &input.codes {
+        let name = code.name.as_deref().unwrap_or("unknown code");
+        parts.push(format!(
+            "{} {} ({name})",
+            role_label(&code.role),
+            shown_code(code)
+        ));
+    }
+    for host in &input.hosts {
+        parts.push(format!("host {host}"));
+    }
+    for message in &input.messages {
+        parts.push(format!("message \"{}\"", message.name));
+    }
+    if parts.is_empty() {
+        "Recognised: nothing (no code, host or known message).".to_string()
+    } else {
+        format!("Recognised: {}.", parts.join(", "))
+    }
+}
+
+/// `text` cut to `room` characters, with an ellipsis when cut.
+fn shorten(text: &str, room: usize) -> String {
+    if text.chars().count() <= room {
+        return text.to_string();
+    }
+    let cut: String = text.chars().take(room.saturating_sub(1)).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// The side of a step as a label before its title.
+fn side_label(side: Side) -> &'static str {
+    match side {
+        Side::Client => "[client]",
+        Side::Server => "[server]",
+    }
+}
+
 /// A code as the report shows it: an event ID in decimal (`1149`), any other code in hex.
 fn shown_code(code: &CodeReport) -> String {
-    match (code.role.as_str(), code.code.strip_prefix("0x")) {
+    shown(&code.code, &code.role)
+}
+
+/// `code` (hex) in the notation people use for its `role`: decimal for an event ID.
+fn shown(code: &str, role: &str) -> String {
+    match (role, code.strip_prefix("0x")) {
         ("event_id", Some(hex)) => {
-            u32::from_str_radix(hex, 16).map_or_else(|_| code.code.clone(), |n| n.to_string())
+            u32::from_str_radix(hex, 16).map_or_else(|_| code.to_string(), |n| n.to_string())
         }
-        _ => code.code.clone(),
+        _ => code.to_string(),
     }
 }
 
@@ -922,7 +1055,10 @@ fn push_wrapped(out: &mut String, line: &str, width: usize, hang: usize) {
     let indent = " ".repeat(hang);
     let options = textwrap::Options::new(width)
         .subsequent_indent(&indent)
-        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
     for wrapped in textwrap::wrap(line, options) {
         out.push_str(&wrapped);
         out.push('\n');
@@ -931,10 +1067,15 @@ fn push_wrapped(out: &mut String, line: &str, width: usize, hang: usize) {
 
 fn push_paragraph(out: &mut String, text: &str, width: usize, first: &str, rest: &str) {
     let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    // URLs, rule ids, CVE ids and commands are copied: never split inside a word or at its
+    // hyphens, even when the word is wider than the line.
     let options = textwrap::Options::new(width)
         .initial_indent(first)
         .subsequent_indent(rest)
-        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit);
+        .wrap_algorithm(textwrap::WrapAlgorithm::FirstFit)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation)
+        .word_separator(textwrap::WordSeparator::AsciiSpace);
     for wrapped in textwrap::wrap(&joined, options) {
         out.push_str(&wrapped);
         out.push('\n');

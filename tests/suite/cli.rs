@@ -634,7 +634,15 @@ fn diagnose_with_a_host_probes_it_and_says_what_passed() {
     ));
     let host = format!("127.0.0.1:{port}");
     let output = rdp_doctor(
-        &["diagnose", "--host", &host, "--width", "400", &seed_text()],
+        &[
+            "diagnose",
+            "--host",
+            &host,
+            "--width",
+            "400",
+            "--detail",
+            &seed_text(),
+        ],
         None,
     );
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -822,4 +830,60 @@ fn an_extra_folder_may_replace_the_markdown_template_and_include_its_own() {
             .to_string()
             .contains("template `report/diagnosis.md.j2` from")
     );
+}
+
+/// The default report fits one screen: a verdict first, one line per candidate, the best
+/// one's summary and first steps, and a last line that says how to see the rest.
+#[test]
+fn the_default_report_fits_one_screen_and_detail_shows_the_rest() {
+    let short = stdout(&rdp_doctor(
+        &["diagnose", "--width", "80", &seed_text()],
+        None,
+    ));
+    let lines: Vec<&str> = short.lines().collect();
+    assert!(lines.len() <= 40, "{} lines:\n{short}", lines.len());
+    assert!(lines.iter().all(|l| l.chars().count() <= 80), "{short}");
+    assert!(lines[0].starts_with("Most likely: "), "{short}");
+    assert!(lines.last().unwrap().contains("--detail"), "{short}");
+    let candidates = lines
+        .iter()
+        .filter(|l| l.trim_start().starts_with(|c: char| c.is_ascii_digit()) && l.contains("0."))
+        .count();
+    assert!(candidates >= 3, "{short}");
+    assert!(!short.contains("Why it happens"), "{short}");
+
+    let detail = stdout(&rdp_doctor(
+        &["diagnose", "--width", "80", "--all", &seed_text()],
+        None,
+    ));
+    assert!(detail.contains("Why it happens"), "{detail}");
+    assert!(detail.contains("What to do, in order"), "{detail}");
+    assert!(detail.lines().count() > 4 * lines.len());
+
+    // --top limits the candidates in every format.
+    let top = stdout(&rdp_doctor(
+        &["diagnose", "--top", "2", "--format", "json", &seed_text()],
+        None,
+    ));
+    let report: serde_json::Value = serde_json::from_str(&top).unwrap();
+    assert_eq!(report["diagnoses"].as_array().unwrap().len(), 2);
+    let output = rdp_doctor(&["diagnose", "--top", "0", &seed_text()], None);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+/// Nothing a user copies is broken across lines: URLs, paths and rule ids stay whole even in
+/// a narrow terminal.
+#[test]
+fn wrapping_never_splits_a_url_a_path_or_an_id() {
+    let text = stdout(&rdp_doctor(
+        &["diagnose", "--width", "60", "--detail", &seed_text()],
+        None,
+    ));
+    for word in [
+        "<https://learn.microsoft.com/en-us/troubleshoot/windows-server/remote/internal-error-has-occurred-connecting-remote-machine>",
+        "C:\\ProgramData\\Microsoft\\Crypto\\RSA\\MachineKeys",
+        "rdp-certificate-expired-or-unreadable",
+    ] {
+        assert!(text.contains(word), "{word} is split:\n{text}");
+    }
 }

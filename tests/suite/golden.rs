@@ -67,11 +67,35 @@ fn seed_paste_as_text() {
     );
 }
 
+/// Every candidate in full, steps in the rule's order with their side.
+#[test]
+fn seed_paste_in_detail_as_text() {
+    golden(
+        "seed-detail.txt",
+        &["diagnose", "--width", "100", "--detail", "--file", &seed()],
+    );
+}
+
 #[test]
 fn seed_paste_as_markdown() {
     golden(
         "seed.md",
         &["diagnose", "--format", "markdown", "--file", &seed()],
+    );
+}
+
+#[test]
+fn seed_paste_in_detail_as_markdown() {
+    golden(
+        "seed-detail.md",
+        &[
+            "diagnose",
+            "--format",
+            "markdown",
+            "--detail",
+            "--file",
+            &seed(),
+        ],
     );
 }
 
@@ -99,6 +123,7 @@ fn seed_paste_with_recorded_probes_as_text() {
             "diagnose",
             "--width",
             "100",
+            "--detail",
             "--file",
             &seed(),
             "--replay",

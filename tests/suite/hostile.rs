@@ -376,7 +376,7 @@ fn markup_in_a_paste_stays_text_in_the_markdown_report() {
     let paste = b"xrdp-sesman: not in tsusers group <img/src=x/onerror=alert(1)>[click](https://evil.example). Access denied";
     let output = run_within(
         Duration::from_secs(30),
-        &["diagnose", "--format", "markdown", "-"],
+        &["diagnose", "--format", "markdown", "--detail", "-"],
         paste,
     );
     let stdout = String::from_utf8_lossy(&output.stdout);
