@@ -60,7 +60,8 @@ pub struct Paste {
 
 impl Paste {
     /// Decodes input bytes: a UTF-8 or UTF-16 byte-order mark is honoured (event-log exports
-    /// are often UTF-16); anything else is read as UTF-8, invalid sequences replaced.
+    /// are often UTF-16), UTF-16 without one is recognised by its NUL bytes; anything else is
+    /// read as UTF-8, invalid sequences replaced.
     #[cfg(feature = "cli")]
     pub fn from_bytes(bytes: Vec<u8>) -> Paste {
         let mut notices = Vec::new();
@@ -75,6 +76,19 @@ impl Paste {
                     encoding.name()
                 ));
             }
+            return Paste {
+                text: text.into_owned(),
+                notices,
+            };
+        }
+        // UTF-16 without a byte order mark (a file saved by some Windows tools, a pipe from
+        // PowerShell): text with a NUL byte beside most ASCII characters.
+        if let Some(encoding) = utf16_without_bom(&bytes) {
+            let (text, _) = encoding.decode_without_bom_handling(&bytes);
+            notices.push(format!(
+                "input decoded from {} (no byte order mark)",
+                encoding.name()
+            ));
             return Paste {
                 text: text.into_owned(),
                 notices,
@@ -454,6 +468,31 @@ pub struct Extractor<'k> {
     /// The kind of each label pattern.
     label_kinds: Vec<LabelKind>,
     messages: Option<MessageIndex>,
+}
+
+/// The UTF-16 byte order of `bytes` when they look like UTF-16 text without a byte order mark:
+/// an even length, and a NUL in the high byte of at least a third of the characters while
+/// almost no low byte is NUL. UTF-8 text never holds NUL bytes, so it is never taken for it.
+#[cfg(feature = "cli")]
+fn utf16_without_bom(bytes: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    if bytes.len() < 4 || bytes.len() % 2 != 0 {
+        return None;
+    }
+    let pairs = bytes.len() / 2;
+    let (mut even, mut odd) = (0usize, 0usize);
+    for pair in bytes.chunks_exact(2) {
+        even += usize::from(pair[0] == 0);
+        odd += usize::from(pair[1] == 0);
+    }
+    let mostly = |zeros: usize| zeros * 3 >= pairs;
+    let hardly = |zeros: usize| zeros * 20 <= pairs;
+    if mostly(odd) && hardly(even) {
+        Some(encoding_rs::UTF_16LE)
+    } else if mostly(even) && hardly(odd) {
+        Some(encoding_rs::UTF_16BE)
+    } else {
+        None
+    }
 }
 
 /// The catalog's message texts, split into fragments. A message is recognised when at least

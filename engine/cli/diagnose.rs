@@ -18,6 +18,12 @@ pub(super) fn read_input(args: &DiagnoseArgs) -> Result<Paste, String> {
                 .into(),
         );
     }
+    if std::io::stdin().is_terminal() {
+        let _ = writeln!(
+            std::io::stderr(),
+            "Paste the error, then press Ctrl-D on a line of its own (Ctrl-Z and Enter on Windows)."
+        );
+    }
     let mut bytes = Vec::new();
     std::io::stdin()
         .lock()

@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use serde::Serialize;
 
 use crate::catalog::{CatalogEntry, Category, Code, Family, Knowledge, Layer, Pattern, Problem};
@@ -76,6 +76,15 @@ pub enum Command {
     /// Build the static troubleshooting website.
     #[command(subcommand)]
     Site(SiteCommand),
+    /// Print the completion script of a shell (`rdp-doctor completions bash >
+    /// /etc/bash_completion.d/rdp-doctor`; also zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, in roff (`rdp-doctor man > rdp-doctor.1; man ./rdp-doctor.1`).
+    Man,
 }
 
 /// `site` subcommands.
@@ -333,6 +342,27 @@ pub fn run() -> ExitCode {
         cli.rules.extend(dirs.into_iter().map(PathBuf::from));
         *targets = ids;
     }
+    // Neither needs the knowledge.
+    match &cli.command {
+        Command::Completions { shell } => {
+            let mut command = Cli::command();
+            let mut stdout = std::io::stdout().lock();
+            clap_complete::generate(*shell, &mut command, "rdp-doctor", &mut stdout);
+            return ExitCode::SUCCESS;
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(Cli::command());
+            let mut stdout = std::io::stdout().lock();
+            return match page.render(&mut stdout) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    let _ = writeln!(std::io::stderr(), "rdp-doctor: {error}");
+                    ExitCode::from(EXIT_USAGE)
+                }
+            };
+        }
+        _ => {}
+    }
     if let Command::Rules(RulesCommand::Check { dirs, format }) = &cli.command {
         let layers = if dirs.is_empty() {
             knowledge_layers(&cli.rules)
@@ -396,6 +426,7 @@ pub fn run() -> ExitCode {
         Command::Site(SiteCommand::Build { out, base_url }) => {
             build_site(&knowledge, &layers, out, base_url.as_deref())
         }
+        Command::Completions { .. } | Command::Man => unreachable!("handled before loading"),
     };
     ExitCode::from(code)
 }

@@ -184,6 +184,46 @@ fn utf16_event_log_exports_are_decoded() {
     assert!(report["notices"].to_string().contains("UTF-16LE"));
 }
 
+/// UTF-16 without a byte order mark, in both byte orders, from a file and from a pipe; and a
+/// UTF-8 paste in Chinese or Japanese is never taken for UTF-16.
+#[test]
+fn utf16_without_a_byte_order_mark_is_recognised() {
+    let text = "Fehlercode: 0x904. Erweiterter Fehlercode: 0x7. Remotecomputer: srv-01";
+    for (order, encode) in [
+        ("UTF-16LE", u16::to_le_bytes as fn(u16) -> [u8; 2]),
+        ("UTF-16BE", u16::to_be_bytes as fn(u16) -> [u8; 2]),
+    ] {
+        let bytes: Vec<u8> = text.encode_utf16().flat_map(encode).collect();
+        let output = rdp_doctor(&["diagnose", "--format", "json", "-"], Some(&bytes));
+        let report = json(&output);
+        assert_eq!(report["input"]["codes"][0]["code"], "0x904", "{order}");
+        let notices = report["notices"].to_string();
+        assert!(notices.contains(order), "{order}: {notices}");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("export.txt");
+        std::fs::write(&file, &bytes).unwrap();
+        let output = rdp_doctor(
+            &[
+                "diagnose",
+                "--format",
+                "json",
+                "--file",
+                file.to_str().unwrap(),
+            ],
+            None,
+        );
+        assert_eq!(json(&output)["input"]["codes"][1]["code"], "0x7", "{order}");
+    }
+    let chinese = "错误代码: 0x904 扩展错误代码: 0x7";
+    let output = rdp_doctor(
+        &["diagnose", "--format", "json", "-"],
+        Some(chinese.as_bytes()),
+    );
+    let report = json(&output);
+    assert_eq!(report["input"]["codes"][0]["code"], "0x904");
+    assert!(!report["notices"].to_string().contains("UTF-16"));
+}
+
 #[test]
 fn binary_bytes_do_not_panic() {
     let bytes: Vec<u8> = (0..65_536u32)
@@ -886,4 +926,47 @@ fn wrapping_never_splits_a_url_a_path_or_an_id() {
     ] {
         assert!(text.contains(word), "{word} is split:\n{text}");
     }
+}
+
+/// Shell completions and the manual page come from the same definition as the parser.
+#[test]
+fn completions_and_the_manual_page_cover_every_command() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = rdp_doctor(&["completions", shell], None);
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{shell}: {}",
+            stderr(&output)
+        );
+        let script = stdout(&output);
+        for word in ["diagnose", "explain", "probe", "detail", "top"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    // The bash script parses.
+    let script = stdout(&rdp_doctor(&["completions", "bash"], None));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rdp-doctor.bash");
+    std::fs::write(&path, script).unwrap();
+    let check = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .output()
+        .expect("bash runs");
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+
+    let output = rdp_doctor(&["man"], None);
+    assert_eq!(output.status.code(), Some(0));
+    let page = stdout(&output);
+    assert!(page.contains(".TH rdp-doctor 1"), "{page}");
+    for command in ["diagnose", "explain", "probe", "rules", "catalog", "site"] {
+        assert!(page.contains(command), "the manual page lacks {command}");
+    }
+    let output = rdp_doctor(&["completions", "tcsh"], None);
+    assert_eq!(output.status.code(), Some(2));
 }
