@@ -73,37 +73,52 @@ pub(super) fn explain(knowledge: &Knowledge, args: &ExplainArgs) -> u8 {
                     explanations.len()
                 );
             }
+            let width = args.width.unwrap_or_else(terminal_width).max(40);
+            // Each field's value wraps under itself, never inside a word, URL or symbol.
+            let field = |out: &mut String, label: &str, value: &str| {
+                let label = format!("{label}:");
+                let first = format!("  {label:<9} ");
+                crate::render::push_paragraph(out, value, width, &first, "            ");
+            };
             for e in &explanations {
-                let _ = writeln!(out, "{} ({}): {}", e.code, e.family_label, e.name);
+                let heading = format!("{} ({}): {}", e.code, e.family_label, e.name);
+                crate::render::push_paragraph(&mut out, &heading, width, "", "  ");
                 if let Some(symbol) = e.symbol {
-                    let _ = writeln!(out, "  symbol:   {symbol}");
+                    field(&mut out, "symbol", symbol);
                 }
                 if !e.read_as.is_empty() {
-                    let _ = writeln!(out, "  read as:  {}", e.read_as);
+                    field(&mut out, "read as", &e.read_as);
                 }
-                let _ = writeln!(out, "  applies:  {}", e.applies);
-                let _ = writeln!(out, "  meaning:  {}", e.meaning);
-                let _ = writeln!(out, "  category: {}", e.category);
+                field(&mut out, "applies", e.applies);
+                field(&mut out, "meaning", e.meaning);
+                field(&mut out, "category", e.category);
                 if let Some(check) = &e.check_first {
-                    let _ = writeln!(out, "  check:    {check}");
+                    field(&mut out, "check", check);
                 }
                 if let Some(note) = e.note {
-                    let _ = writeln!(out, "  note:     {}", note.trim());
+                    field(&mut out, "note", note.trim());
                 }
                 if !e.aliases.is_empty() {
-                    let _ = writeln!(out, "  aliases:  {}", e.aliases.join(", "));
+                    field(&mut out, "aliases", &e.aliases.join(", "));
                 }
                 for (lang, texts) in e.messages {
                     for text in texts {
-                        let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-                        let _ = writeln!(out, "  message ({lang}): \"{one_line}\"");
+                        field(
+                            &mut out,
+                            &format!("message ({lang})"),
+                            &format!("\"{text}\""),
+                        );
                     }
                 }
                 if !e.rules.is_empty() {
-                    let _ = writeln!(out, "  rules:    {}", e.rules.join(", "));
+                    field(&mut out, "rules", &e.rules.join(", "));
                 }
                 for reference in e.references {
-                    let _ = writeln!(out, "  see:      {} <{}>", reference.title, reference.url);
+                    field(
+                        &mut out,
+                        "see",
+                        &format!("{} <{}>", reference.title, reference.url),
+                    );
                 }
                 out.push('\n');
             }

@@ -242,6 +242,9 @@ pub struct ExplainArgs {
     /// Output format (`markdown` is not offered here).
     #[arg(long, value_enum, default_value_t = ListFormat::Text)]
     pub format: ListFormat,
+    /// Wrap text output to this many columns (default: the terminal's width, or 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
 }
 
 /// Formats of listing commands.

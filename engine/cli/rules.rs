@@ -112,7 +112,11 @@ pub(super) fn list_rules(
         .map(|r| RuleRow {
             id: r.id.clone(),
             category: r.category.as_str().to_string(),
-            codes: r.codes.iter().map(ToString::to_string).collect(),
+            codes: r
+                .codes
+                .iter()
+                .map(|c| event_in_decimal(&c.to_string()))
+                .collect(),
             origin: r.origin.to_string(),
             examples: r.examples.len(),
             counter_examples: r.counter_examples.len(),
@@ -120,23 +124,76 @@ pub(super) fn list_rules(
         .collect();
     print_listing(format, &rows, |out| {
         use std::fmt::Write as _;
+        // The codes come last and take what the line has left; the rest are counted.
+        let fixed = |f: fn(&RuleRow) -> usize, header: &str| {
+            rows.iter().map(f).max().unwrap_or(0).max(header.len()) + 2
+        };
+        let used = fixed(|r| r.id.chars().count(), "id")
+            + fixed(|r| r.category.len(), "category")
+            + fixed(|_| 5, "examples")
+            + fixed(|r| shown_origin(&r.origin).chars().count(), "origin");
+        let room = terminal_width().saturating_sub(used).max(24);
         out.push_str(&table(
-            ["id", "category", "examples", "codes", "origin"],
+            ["id", "category", "examples", "origin", "codes"],
             rows.iter()
                 .map(|row| {
                     [
                         row.id.clone(),
                         row.category.clone(),
                         format!("{}/{}", row.examples, row.counter_examples),
-                        row.codes.join(" "),
-                        row.origin.clone(),
+                        shown_origin(&row.origin).to_string(),
+                        codes_within(&row.codes, room),
                     ]
                 })
                 .collect(),
             &[2],
         ));
-        let _ = writeln!(out, "{} rules", rows.len());
+        let _ = writeln!(
+            out,
+            "{} rules (`rules list --format json` lists every code)",
+            rows.len()
+        );
     })
+}
+
+/// Where a rule comes from, as the table shows it: `embedded`, or the file of an extra folder
+/// (JSON has the embedded path too).
+fn shown_origin(origin: &str) -> &str {
+    if origin.starts_with("embedded ") {
+        "embedded"
+    } else {
+        origin
+    }
+}
+
+/// As many of `codes` as fit in `room` characters, then how many more there are.
+fn codes_within(codes: &[String], room: usize) -> String {
+    let mut shown = String::new();
+    for (i, code) in codes.iter().enumerate() {
+        let rest = codes.len() - i;
+        let more = if rest > 1 {
+            format!(" +{} more", rest - 1)
+        } else {
+            String::new()
+        };
+        let next = if shown.is_empty() {
+            code.clone()
+        } else {
+            format!("{shown} {code}")
+        };
+        if i > 0 && next.chars().count() + more.len() > room {
+            return format!("{shown} +{rest} more");
+        }
+        shown = next;
+    }
+    shown
+}
+
+/// `event:0x1284` as people write it, `event:4740`; other codes as they are.
+fn event_in_decimal(code: &str) -> String {
+    code.strip_prefix("event:0x")
+        .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+        .map_or_else(|| code.to_string(), |n| format!("event:{n}"))
 }
 
 pub(super) fn test_rules(knowledge: &Knowledge, only: &[String], format: ListFormat) -> u8 {

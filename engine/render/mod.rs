@@ -1065,7 +1065,8 @@ fn push_wrapped(out: &mut String, line: &str, width: usize, hang: usize) {
     }
 }
 
-fn push_paragraph(out: &mut String, text: &str, width: usize, first: &str, rest: &str) {
+/// Appends `text` wrapped to `width`, its first line after `first`, the others after `rest`.
+pub(crate) fn push_paragraph(out: &mut String, text: &str, width: usize, first: &str, rest: &str) {
     let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // URLs, rule ids, CVE ids and commands are copied: never split inside a word or at its
     // hyphens, even when the word is wider than the line.

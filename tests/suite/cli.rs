@@ -970,3 +970,43 @@ fn completions_and_the_manual_page_cover_every_command() {
     let output = rdp_doctor(&["completions", "tcsh"], None);
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// `rules list` keeps to the terminal: the codes come last and are cut to what fits (counted,
+/// never split), event IDs are decimal, and JSON still lists every code.
+#[test]
+fn rules_list_fits_the_terminal_and_json_keeps_every_code() {
+    let output = super::rdp_doctor_command()
+        .args(["rules", "list"])
+        .env("COLUMNS", "100")
+        .output()
+        .expect("rdp-doctor runs");
+    let text = stdout(&output);
+    let longest_id = text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::len)
+        .max()
+        .unwrap();
+    // The fixed columns (id, category, examples, origin), then the codes that fit in 24
+    // characters, or the first code and the count of the others.
+    let limit = (longest_id + 2 + 22 + 10 + 10 + 30).max(100);
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= limit,
+            "{} > {limit}: {line}",
+            line.chars().count()
+        );
+    }
+    assert!(text.contains(" more"), "{text}");
+    assert!(!text.contains("event:0x"), "{text}");
+    let json = json(&rdp_doctor(&["rules", "list", "--format", "json"], None));
+    let codes: usize = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["codes"].as_array().unwrap().len())
+        .sum();
+    assert!(codes > 400, "{codes} codes in the JSON listing");
+    assert!(json.to_string().contains("event:4740"));
+}

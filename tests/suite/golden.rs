@@ -109,7 +109,7 @@ fn seed_paste_as_json() {
 
 #[test]
 fn explain_0x7_in_every_family() {
-    golden("explain-0x7.txt", &["explain", "0x7"]);
+    golden("explain-0x7.txt", &["explain", "--width", "100", "0x7"]);
 }
 
 /// Probe results recorded against the lab's xrdp with an expired certificate, replayed: the
