@@ -703,6 +703,11 @@ fn diagnose_with_a_host_probes_it_and_says_what_passed() {
         text.contains("valid from 2020-01-01T00:00:00Z to 2021-01-01T00:00:00Z"),
         "{text}"
     );
+    // Commands use the port that was probed, not the default one.
+    assert!(
+        text.contains(&format!("-Port {port}")) && !text.contains("-Port 3389"),
+        "{text}"
+    );
 
     // A closed port: the probe report says so and ranks the listener rule first.
     let closed = format!("127.0.0.1:{}", super::servers::closed_port());
