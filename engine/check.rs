@@ -6,6 +6,10 @@
 use crate::catalog::{
     Knowledge, Layer, Parsed, Problem, ProblemKind, Reference, SourceFile, source_file, suggest,
 };
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::matcher::{EXAMPLE_TOP, check_examples};
 use crate::model::rules::RuleFile;
 use crate::render::{TEXT_BUDGET, is_over_budget};
@@ -93,8 +97,86 @@ pub fn check(layers: &[Layer]) -> (Knowledge, Vec<Problem>) {
             Problem::new(ProblemKind::Example, file, position, message).with_hint(Some(hint)),
         );
     }
+    check_probe_facts(&knowledge, layers, &mut problems);
     problems.sort_by_cached_key(|p| (p.file(), p.line.unwrap_or(0), p.column.unwrap_or(0)));
     (knowledge, problems)
+}
+
+/// Reports each probe expression of a rule that names a fact its probe never returns: such
+/// an expression can never hold, so the probe's answer would never count for the rule. The
+/// facts a probe can return are the keys its script (or a library) writes: `name:` in a map
+/// and `facts.name =`.
+fn check_probe_facts(knowledge: &Knowledge, layers: &[Layer], problems: &mut Vec<Problem>) {
+    static KEY: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"\b([A-Za-z_]\w*)\s*:[^:]|\.([A-Za-z_]\w*)\s*=[^=]").unwrap());
+    static NAME: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z_]\w*").unwrap());
+    static STRING: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r#""(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|`[^`]*`"#).unwrap());
+    const BUILT_IN: &[&str] = &[
+        "status", "summary", "true", "false", "if", "else", "in", "let", "const", "not", "and",
+        "or", "this",
+    ];
+    let keys_of = |source: &str| -> Vec<String> {
+        KEY.captures_iter(source)
+            .filter_map(|c| c.get(1).or_else(|| c.get(2)))
+            .map(|m| m.as_str().to_string())
+            .collect()
+    };
+    let library_keys: Vec<String> = knowledge
+        .probes
+        .iter()
+        .filter(|p| p.library)
+        .flat_map(|p| keys_of(&p.source))
+        .collect();
+    for rule in &knowledge.rules {
+        for (i, check) in rule.probes.iter().enumerate() {
+            let Some(script) = knowledge.probe(&check.probe) else {
+                continue;
+            };
+            let mut facts = keys_of(&script.source);
+            facts.extend(library_keys.iter().cloned());
+            for (field, expression) in [
+                ("confirms_when", &check.confirms_when),
+                ("refutes_when", &check.refutes_when),
+            ] {
+                let Some(expression) = expression else {
+                    continue;
+                };
+                let bare = STRING.replace_all(expression, " ");
+                let unknown: Vec<&str> = NAME
+                    .find_iter(&bare)
+                    .filter(|m| {
+                        let before = bare[..m.start()].trim_end().ends_with('.');
+                        let call = bare[m.end()..].trim_start().starts_with('(');
+                        !before && !call
+                    })
+                    .map(|m| m.as_str())
+                    .filter(|name| !BUILT_IN.contains(name) && !facts.iter().any(|f| f == name))
+                    .collect();
+                let Some(name) = unknown.first() else {
+                    continue;
+                };
+                let Some(file) = source_file(layers, &rule.origin) else {
+                    continue;
+                };
+                let index = LazyIndex::new(&file.text);
+                let known: Vec<&str> = facts.iter().map(String::as_str).collect();
+                let hint = suggest(name, &known).map(|s| format!("did you mean `{s}`?"));
+                problems.push(
+                    Problem::new(
+                        ProblemKind::Reference,
+                        file,
+                        index.locate(&format!("probes[{i}].{field}")),
+                        format!(
+                            "`{field}` names `{name}`, a fact probe `{}` never returns, so it can never hold",
+                            check.probe
+                        ),
+                    )
+                    .with_hint(hint),
+                );
+            }
+        }
+    }
 }
 
 /// The regexes, templates and reference URLs of one rule file.

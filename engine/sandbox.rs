@@ -107,8 +107,10 @@ fn compiled_expression(source: &str) -> Result<AST, (String, Option<usize>, Opti
 }
 
 /// Evaluates a rule expression over a probe result: its facts are variables, as are `status`
-/// and `summary`. An error (a missing fact, a type mismatch) is returned, not guessed.
-pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> {
+/// and `summary`. `Ok(None)` when the expression names a fact this result does not have (the
+/// probe stopped before learning it: nothing to conclude); any other error (a type mismatch)
+/// is returned, not guessed.
+pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<Option<bool>, String> {
     let limits = crate::limits::PROBE_EXPRESSION;
     let mut scope = Scope::new();
     for (name, value) in &result.facts {
@@ -120,9 +122,11 @@ pub fn evaluate(expression: &str, result: &ProbeResult) -> Result<bool, String> 
     let ast = compiled_expression(expression)
         .map_err(|(message, ..)| format!("it does not compile: {message}"))?;
     EXPRESSION_OPERATIONS.with(|spent| spent.set(0));
-    EXPRESSIONS
-        .with(|engine| engine.eval_ast_with_scope::<bool>(&mut scope, &ast))
-        .map_err(|e| describe_error(&e, &limits, Duration::ZERO))
+    match EXPRESSIONS.with(|engine| engine.eval_ast_with_scope::<bool>(&mut scope, &ast)) {
+        Ok(value) => Ok(Some(value)),
+        Err(error) if matches!(*error, EvalAltResult::ErrorVariableNotFound(..)) => Ok(None),
+        Err(error) => Err(describe_error(&error, &limits, Duration::ZERO)),
+    }
 }
 
 /// A sentence for a script error, naming the limit that stopped it.

@@ -485,7 +485,7 @@ fn verdict(
             return false;
         };
         match crate::sandbox::evaluate(expression, result) {
-            Ok(value) => value,
+            Ok(value) => value.unwrap_or(false),
             Err(error) => {
                 notices.push(format!(
                     "rule `{rule}`: `{field}` of probe `{}` could not be evaluated: {error}",

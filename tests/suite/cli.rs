@@ -1015,3 +1015,36 @@ fn rules_list_fits_the_terminal_and_json_keeps_every_code() {
     assert!(codes > 400, "{codes} codes in the JSON listing");
     assert!(json.to_string().contains("event:4740"));
 }
+
+/// A probe expression that names a fact its probe never returns can never hold: `rules check`
+/// says so at its place, with the fact it probably meant.
+#[test]
+fn rules_check_reports_a_probe_expression_over_a_fact_that_does_not_exist() {
+    let source = std::fs::read_to_string(super::fixture(
+        "../../rules/certificate/rdp-certificate-expired-or-unreadable.yaml",
+    ))
+    .unwrap()
+    .replace(
+        "id: rdp-certificate-expired-or-unreadable",
+        "id: our-certificate-rule",
+    )
+    .replace(
+        "confirms_when: \"tls && (expired || not_yet_valid)\"",
+        "confirms_when: \"tls && (expird || not_yet_valid)\"",
+    );
+    assert!(source.contains("expird"));
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("rules/certificate");
+    std::fs::create_dir_all(&rules).unwrap();
+    std::fs::write(rules.join("our-certificate-rule.yaml"), source).unwrap();
+    let output = rdp_doctor(&["rules", "check", dir.path().to_str().unwrap()], None);
+    assert_eq!(output.status.code(), Some(3), "{}", stdout(&output));
+    let report = format!("{}{}", stdout(&output), stderr(&output));
+    assert!(
+        report.contains(
+            "our-certificate-rule.yaml:41:20: `confirms_when` names `expird`, a fact probe `tls_certificate` never returns"
+        ),
+        "{report}"
+    );
+    assert!(report.contains("did you mean `expired`?"), "{report}");
+}

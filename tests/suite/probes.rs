@@ -500,6 +500,17 @@ fn probe_verdicts_raise_confirmed_rules_and_lower_refuted_ones() {
     assert!(score_of(&refuted, expired_rule).unwrap() < before);
     assert_ne!(knowledge.rules[refuted[0].rule].id, expired_rule);
 
+    // A port that answers HTTPS or garbage, not RDP: the probes stop before learning the facts
+    // some rules ask about; those rules are inconclusive, with no note about missing facts.
+    for behaviour in [
+        Behaviour::Https(200, servers::tls_config(Cert::Valid)),
+        Behaviour::Garbage,
+    ] {
+        let results = probe_all(&target(servers::start(behaviour)));
+        let (_, notices) = rerank(knowledge, ranked.clone(), &results);
+        assert!(notices.is_empty(), "{notices:?}");
+    }
+
     // A port nobody listens on: the network rules join the list although the paste did not
     // name them (below the causes the paste names), and no certificate rule is confirmed.
     let closed = probe_all(&target(servers::closed_port()));
