@@ -236,6 +236,13 @@ describe("paste box", () => {
     const copies = page.locator("button.copy");
     assert.ok(commands > 0, "the rule page shows commands");
     assert.equal(await copies.count(), commands, "one copy button per command");
+    // Each copy button says which command it copies, and each command block, which scrolls
+    // sideways, can be reached with the keyboard.
+    const names = await copies.evaluateAll((buttons) => buttons.map((b) => b.getAttribute("aria-label")));
+    assert.equal(new Set(names).size, names.length, names.join(", "));
+    assert.ok(names.every((n) => /^Copy the .+ command of step \d+$/.test(n)), names.join(", "));
+    const focusable = await page.$$eval("figure.command pre", (blocks) => blocks.every((b) => b.tabIndex === 0));
+    assert.ok(focusable, "command blocks are keyboard-focusable");
     await copies.first().click();
     await page.waitForFunction(() =>
       /Copied|Select and copy/.test(document.querySelector("button.copy").textContent),
@@ -418,7 +425,8 @@ describe("pages", () => {
     await page.close();
 
     // The 404 page is served by a host at any depth, so its links start at the site's root
-    // ("/" without --base-url); from file:// only its HTML can be checked.
+    // ("/" without --base-url); its style sheet is also linked beside it, so the page opened
+    // from the folder (file://) is styled too.
     const missing = await context.newPage();
     await missing.goto(pageUrl(SITE, "404.html"));
     await accessibilityBasics(missing);
@@ -426,7 +434,15 @@ describe("pages", () => {
     const links = await missing.$$eval("link[href], script[src], a[href], form[action]", (nodes) =>
       nodes.map((n) => n.getAttribute("href") || n.getAttribute("src") || n.getAttribute("action")),
     );
-    assert.ok(links.every((l) => l.startsWith("/") || l.startsWith("#")), links.join(", "));
+    assert.ok(
+      links.every((l) => l.startsWith("/") || l.startsWith("#") || l === "assets/style.css"),
+      links.join(", "),
+    );
+    const skipLink = await missing.$eval(".skip-link", (a) => getComputedStyle(a).position);
+    assert.equal(skipLink, "absolute", "the 404 page is styled from file://");
+    // Its two search forms are told apart by name.
+    const searches = await missing.$$eval("[role=search]", (forms) => forms.map((f) => f.getAttribute("aria-label")));
+    assert.equal(new Set(searches).size, searches.length, searches.join(", "));
     await missing.close();
 
     // The sitemap parses as XML and lists every rule page.
