@@ -6,6 +6,7 @@
 use crate::catalog::{
     Knowledge, Layer, Parsed, Problem, ProblemKind, Reference, SourceFile, source_file, suggest,
 };
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -128,13 +129,21 @@ fn check_probe_facts(knowledge: &Knowledge, layers: &[Layer], problems: &mut Vec
         .filter(|p| p.library)
         .flat_map(|p| keys_of(&p.source))
         .collect();
-    for rule in &knowledge.rules {
-        for (i, check) in rule.probes.iter().enumerate() {
-            let Some(script) = knowledge.probe(&check.probe) else {
-                continue;
-            };
+    // Each probe's facts, read once: its own keys and every library's (of two probes of one
+    // name, the one `Knowledge::probe` finds, the first).
+    let mut facts_of: HashMap<&str, Vec<String>> = HashMap::new();
+    for script in knowledge.probes.iter().filter(|p| !p.library) {
+        facts_of.entry(script.name.as_str()).or_insert_with(|| {
             let mut facts = keys_of(&script.source);
             facts.extend(library_keys.iter().cloned());
+            facts
+        });
+    }
+    for rule in &knowledge.rules {
+        for (i, check) in rule.probes.iter().enumerate() {
+            let Some(facts) = facts_of.get(check.probe.as_str()) else {
+                continue;
+            };
             for (field, expression) in [
                 ("confirms_when", &check.confirms_when),
                 ("refutes_when", &check.refutes_when),

@@ -463,8 +463,10 @@ pub struct Extractor<'k> {
     catalog: &'k Catalog,
     /// Every label, folded, matched leftmost-longest over the folded paste.
     labels: Option<AhoCorasick>,
-    /// The same labels, found with a typo in the long ones.
+    /// The long labels, found also with a typo.
     typo_labels: ApproximatePhrases,
+    /// For each of `typo_labels`, its label pattern.
+    typo_label_ids: Vec<usize>,
     /// The kind of each label pattern.
     label_kinds: Vec<LabelKind>,
     messages: Option<MessageIndex>,
@@ -513,21 +515,6 @@ const MIN_MESSAGE_CHARS: usize = 21;
 /// as written.
 const MIN_TYPO_LABEL: usize = 14;
 
-/// Where a label was found in the folded paste.
-struct LabelMatch {
-    range: Range<usize>,
-}
-
-impl LabelMatch {
-    fn start(&self) -> usize {
-        self.range.start
-    }
-
-    fn end(&self) -> usize {
-        self.range.end
-    }
-}
-
 /// Clauses shorter than a fragment but at least this long ("account expired") tell apart
 /// messages that share the rest of their text.
 const MIN_SHORT_CLAUSE: usize = 8;
@@ -543,6 +530,9 @@ struct MessageIndex {
     /// For each pattern: whether it is a short clause, which counts only next to the rest of
     /// its message.
     short: Vec<bool>,
+    /// For each pattern: whether it names its message even when short (CJK text, or a
+    /// program identifier such as `ssl_ctx_new`).
+    distinctive: Vec<bool>,
     /// For each (entry, message): its language, the total length of its fragments that can
     /// identify it, and of those many entries share.
     messages: HashMap<(usize, usize), MessageLength>,
@@ -579,12 +569,21 @@ impl<'k> Extractor<'k> {
             .match_kind(aho_corasick::MatchKind::LeftmostLongest)
             .build(&patterns)
             .ok();
-        // Long labels are also found with a typo ("Disconnet reason 4").
-        let typo_labels = ApproximatePhrases::with_min_fuzzy_chars(&patterns, MIN_TYPO_LABEL);
+        // Long labels are also found with a typo ("Disconnet reason 4"); short ones only
+        // exactly, which the automaton above already does.
+        let typo_label_ids: Vec<usize> = (0..patterns.len())
+            .filter(|&i| patterns[i].chars().count() >= MIN_TYPO_LABEL)
+            .collect();
+        let long: Vec<String> = typo_label_ids
+            .iter()
+            .map(|&i| patterns[i].clone())
+            .collect();
+        let typo_labels = ApproximatePhrases::with_min_fuzzy_chars(&long, MIN_TYPO_LABEL);
         Extractor {
             catalog: &knowledge.catalog,
             labels,
             typo_labels,
+            typo_label_ids,
             label_kinds,
             messages: MessageIndex::build(&knowledge.catalog),
         }
@@ -762,8 +761,9 @@ impl<'k> Extractor<'k> {
             .map(|m| (m.pattern().as_usize(), m.range()))
             .collect();
         let mut typos: Vec<(usize, Range<usize>)> = Vec::new();
-        self.typo_labels
-            .visit(haystack, |label, range| typos.push((label, range)));
+        self.typo_labels.visit(haystack, |long, range| {
+            typos.push((self.typo_label_ids[long], range));
+        });
         for (label, range) in typos {
             let contains = |r: &Range<usize>| range.start <= r.start && r.end <= range.end;
             let overlaps = |r: &Range<usize>| r.start < range.end && range.start < r.end;
@@ -779,13 +779,13 @@ impl<'k> Extractor<'k> {
         }
         places.sort_by_key(|(label, range)| (range.start, *label));
         for (label, range) in places {
-            let m = LabelMatch { range };
+            let (start, end) = (range.start, range.end);
             let kind = self.label_kinds[label];
-            let starts_word = haystack[m.start()..]
+            let starts_word = haystack[start..]
                 .chars()
                 .next()
                 .is_some_and(|c| c.is_alphanumeric() && !is_cjk(c));
-            let glued = haystack[..m.start()]
+            let glued = haystack[..start]
                 .chars()
                 .next_back()
                 .is_some_and(char::is_alphanumeric);
@@ -793,7 +793,7 @@ impl<'k> Extractor<'k> {
                 continue;
             }
             if kind == LabelKind::RemoteComputer {
-                let after = folded.original(m.end()).min(text.len());
+                let after = folded.original(end).min(text.len());
                 if let Some(caps) = text.get(after..).and_then(|t| AFTER_HOST_LABEL.captures(t)) {
                     if let Some(host) = caps.name("host") {
                         hosts.push((host.as_str().to_string(), after + host.start()));
@@ -801,15 +801,15 @@ impl<'k> Extractor<'k> {
                 }
                 continue;
             }
-            let Some(caps) = AFTER_LABEL.captures(&haystack[m.end()..]) else {
+            let Some(caps) = AFTER_LABEL.captures(&haystack[end..]) else {
                 continue;
             };
             let Some(code_match) = caps.name("code") else {
                 continue;
             };
-            let code_range = m.end() + code_match.start()..m.end() + code_match.end();
+            let code_range = end + code_match.start()..end + code_match.end();
             let code_span = folded.original_span(code_range, text);
-            let whole = folded.original_span(m.start()..m.end() + code_match.end(), text);
+            let whole = folded.original_span(start..end + code_match.end(), text);
             if found.overlaps(code_span) {
                 continue;
             }
@@ -1475,10 +1475,6 @@ fn apply_dialog_shape(text: &str, found: &mut [RawCode]) {
 }
 
 impl MessageIndex {
-    fn is_cjk(&self, pattern: usize) -> bool {
-        self.phrases.phrase(pattern).chars().any(is_cjk)
-    }
-
     fn build(catalog: &Catalog) -> Option<MessageIndex> {
         let mut patterns = Vec::new();
         let mut fragments = Vec::new();
@@ -1552,12 +1548,17 @@ impl MessageIndex {
                 lengths.telling += length;
             }
         }
+        let distinctive = patterns
+            .iter()
+            .map(|p| p.chars().any(is_cjk) || names_identifier(p))
+            .collect();
         Some(MessageIndex {
             phrases: ApproximatePhrases::with_min_fuzzy_chars(&patterns, MIN_APPROXIMATE_FRAGMENT),
             fragments,
             telling,
             generic,
             short,
+            distinctive,
             messages,
         })
     }
@@ -1582,8 +1583,8 @@ impl MessageIndex {
         // A message made only of shared sentences ("This computer can't connect to the remote
         // computer. Try connecting again.") is named by all of them together.
         // A short clause names its message together with the shared sentences around it.
-        for (key, lengths) in &self.messages {
-            let Some((found, _)) = shared_hits.get(key) else {
+        for (key, (found, _)) in &shared_hits {
+            let Some(lengths) = self.messages.get(key) else {
                 continue;
             };
             let complete = lengths.telling == 0
@@ -1617,9 +1618,7 @@ impl MessageIndex {
             // A message known only by a few words ("Connection timed out") is too common a
             // sentence to name its entry, unless the words are a program's own identifiers
             // ("SSL_CTX_new failed", "pam_acct_mgmt failed"), which prose never contains.
-            let distinctive = patterns
-                .iter()
-                .any(|&p| self.is_cjk(p) || names_identifier(self.phrases.phrase(p)));
+            let distinctive = patterns.iter().any(|&p| self.distinctive[p]);
             if matched_all < MIN_MESSAGE_CHARS && !distinctive {
                 continue;
             }
