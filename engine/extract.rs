@@ -330,9 +330,9 @@ fn is_invisible(c: char) -> bool {
 
 /// A regex compiled on first use: a run that never needs it never pays for it.
 macro_rules! lazy_regex {
-    ($(#[$meta:meta])* $name:ident = $pattern:expr) => {
+    ($(#[$meta:meta])* $vis:vis $name:ident = $pattern:expr) => {
         $(#[$meta])*
-        static $name: LazyLock<Regex> =
+        $vis static $name: LazyLock<Regex> =
             LazyLock::new(|| Regex::new($pattern).expect("a constant, valid regex"));
     };
 }
@@ -411,7 +411,7 @@ lazy_regex! {
 }
 lazy_regex! {
     /// A dotted quad.
-    IPV4 = r"(?-u)\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"
+    pub(crate) IPV4 = r"(?-u)\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b"
 }
 lazy_regex! {
     /// The server of a FreeRDP command line: `/v:host[:port]`.
@@ -455,7 +455,7 @@ const TOP_LEVEL_DOMAINS: &[&str] = &[
 
 lazy_regex! {
     /// A fully qualified name with one of the [`TOP_LEVEL_DOMAINS`].
-    FQDN = r"(?i-u)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b"
+    pub(crate) FQDN = r"(?i-u)\b[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.(?:com|net|org|local|lan|corp|internal|intra|home|io|cloud|de|fr|uk|jp|cn|ru|nl|es|it|pl|br|au|ca|ch|at|be|se|eu|us|in|kr)\b"
 }
 
 /// Finds codes, hosts and messages in pastes; built once per knowledge base.
@@ -1144,7 +1144,13 @@ impl<'k> Extractor<'k> {
         let mut hosts: Vec<FoundHost> = Vec::new();
         let mut add_host = |host: &str, start: usize| {
             let host = host.trim_matches(|c: char| ".,;:)]}>\"'`".contains(c) || c == '。');
+            // A label followed by a sentence (`服务器：1)未启用...`) names no host.
+            let name_shaped = host.chars().all(|c| {
+                (c.is_alphanumeric() && !('\u{3000}'..='\u{d7af}').contains(&c))
+                    || ".-_:[]%".contains(c)
+            });
             let placeholder = host.is_empty()
+                || !name_shaped
                 || host.starts_with(['[', '<', '{', '('])
                 || host.eq_ignore_ascii_case("ip")
                 || host.eq_ignore_ascii_case("x");

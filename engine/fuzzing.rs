@@ -82,6 +82,8 @@ pub fn diagnose(bytes: &[u8]) {
         &ranking,
         &paste.notices,
         None,
+        // Redaction sees every paste too: it must not panic on any of them.
+        &crate::redact::Redactor::for_paste(&paste.text, &extraction),
     );
     render_all(engine.knowledge, &report);
 }
@@ -178,6 +180,7 @@ pub fn recording(bytes: &[u8]) {
         &ranking,
         &notices,
         Some(&probes),
+        &crate::redact::Redactor::new(),
     );
     render_all(engine.knowledge, &report);
 }

@@ -4,8 +4,8 @@
 //! text helpers; the Rhai `sandbox`; [`catalog`], which loads and validates the knowledge;
 //! then the stages of a diagnosis, [`extract`] (codes, hosts and known messages in a paste),
 //! [`matcher`] (ranks the rules and lists the catalog meanings no rule explains), [`related`]
-//! (rules that share a paste's words when nothing is recognised), [`ranking`] (the whole list a
-//! report shows), `probe` (checks a live host and re-ranks) and `render` (the
+//! (rules that share a paste's words when nothing is recognised), [`redact`] (hides the hosts,
+//! addresses and names of a paste), [`ranking`] (the whole list a report shows), `probe` (checks a live host and re-ranks) and `render` (the
 //! report); then `site` and `check` (`rules check`); and `cli` on top.
 //!
 //! Features: `cli` (the default) is the command line and all it offers; without it the
@@ -30,6 +30,7 @@ pub mod model;
 #[cfg(feature = "probe")]
 pub mod probe;
 pub mod ranking;
+pub mod redact;
 pub mod related;
 #[cfg(feature = "cli")]
 pub mod render;

@@ -5,7 +5,7 @@
 #
 # rustup here has no wasm32 target, so this uses Debian's second Rust compiler, which builds
 # the standard library from source (about two minutes on two cores the first time):
-#   apt-get install -y rustc-web cargo-web rust-web-src lld-22
+#   apt-get install -y rustc-web cargo-web rust-web-src lld-22   (or lld-19 where 22 is missing)
 # Usage: wasm/build.sh            rebuild the module and the hash
 #        wasm/build.sh --hash     print the hash of the sources, build nothing
 set -euo pipefail
@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 # must be added here.
 sources=(
     engine/lib.rs engine/model engine/limits.rs engine/literals.rs engine/rule_regex.rs engine/search.rs engine/untrusted.rs engine/yaml.rs
-    engine/catalog engine/extract.rs engine/matcher.rs engine/related.rs engine/ranking.rs
+    engine/catalog engine/extract.rs engine/matcher.rs engine/redact.rs engine/related.rs engine/ranking.rs
     build.rs Cargo.toml Cargo.lock wasm/Cargo.toml wasm/lib.rs
 )
 
@@ -37,16 +37,28 @@ if [ "${1:-}" = "--hash" ]; then
     exit 0
 fi
 
-for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/rust-lld; do
+for tool in /usr/bin/rustc /usr/bin/cargo; do
     if [ ! -x "$tool" ]; then
-        echo "error: $tool is missing; install Debian's rustc-web cargo-web rust-web-src lld-22" >&2
+        echo "error: $tool is missing; install Debian's rustc-web cargo-web rust-web-src and an lld" >&2
         exit 1
     fi
 done
+# The WebAssembly linker: rust-lld where Debian ships it (lld-22), else lld's wasm-ld (lld-19).
+linker=""
+for candidate in /usr/bin/rust-lld /usr/bin/wasm-ld /usr/bin/wasm-ld-*; do
+    if [ -x "$candidate" ]; then
+        linker="$candidate"
+        break
+    fi
+done
+if [ -z "$linker" ]; then
+    echo "error: no WebAssembly linker (rust-lld or wasm-ld); install Debian's lld-22 or lld-19" >&2
+    exit 1
+fi
 
 target_dir="${CARGO_TARGET_DIR:-target}/wasm-build"
 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
-    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/rust-lld \
+    CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER="$linker" \
     CARGO_TARGET_DIR="$target_dir" \
     /usr/bin/cargo build --locked -p rdp-doctor-wasm --profile wasm \
     --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort

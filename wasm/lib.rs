@@ -5,12 +5,13 @@
 //!
 //! 1. `alloc(len)` reserves `len` bytes and returns where; the page writes UTF-8 there.
 //! 2. `load(ptr, len)` takes those bytes (a [`Bundle`] as JSON) and builds the engine;
-//!    `diagnose(ptr, len)` takes a paste. Both return 0 on success and 1 on failure, and
-//!    leave a JSON answer (or an error message) that `output_ptr()` and `output_len()` point
-//!    to until the next call.
+//!    `diagnose(ptr, len)` takes a paste, `redact(ptr, len)` a paste to hide names in. Each
+//!    returns 0 on success and 1 on failure, and leaves a JSON answer (or an error message)
+//!    that `output_ptr()` and `output_len()` point to until the next call.
 //!
 //! `load` answers `{"rules": n, "entries": n, "problems": [..]}`; `diagnose` answers
-//! `{"codes", "messages", "hosts", "candidates", "truncated"}` (see [`diagnosis`]).
+//! `{"codes", "messages", "hosts", "candidates", "truncated"}` (see [`diagnosis`]), `redact`
+//! `{"text", "hidden"}`.
 
 use std::cell::RefCell;
 
@@ -18,6 +19,7 @@ use rdp_doctor::catalog::{Bundle, Category, Knowledge};
 use rdp_doctor::extract::{Extraction, Extractor};
 use rdp_doctor::matcher::{Candidate, Matcher, Meaning};
 use rdp_doctor::ranking::Ranking;
+use rdp_doctor::redact::Redactor;
 use rdp_doctor::related::{Related, RelatedRule};
 use serde_json::{Value, json};
 
@@ -90,6 +92,30 @@ pub unsafe extern "C" fn diagnose(ptr: *mut u8, len: usize) -> u32 {
     let text = unsafe { take(ptr, len) };
     answer(ENGINE.with(|engine| match &*engine.borrow() {
         Some(engine) => Ok(diagnosis(engine, &text)),
+        None => Err("no knowledge is loaded".to_string()),
+    }))
+}
+
+/// Redacts a paste (UTF-8) for a share link: its host names, addresses, user and domain names
+/// and e-mail addresses become placeholders (`host-1`, `ip-1`, ...). Answers
+/// `{"text", "hidden"}`: the redacted paste and how many distinct values were hidden.
+///
+/// # Safety
+/// `ptr` and `len` must come from [`alloc`] as described there.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn redact(ptr: *mut u8, len: usize) -> u32 {
+    // SAFETY: forwarded from the caller's contract.
+    let text = unsafe { take(ptr, len) };
+    answer(ENGINE.with(|engine| match &*engine.borrow() {
+        Some(engine) => {
+            let text = match text.char_indices().nth(MAX_PASTE_CHARS) {
+                Some((cut, _)) => &text[..cut],
+                None => text.as_str(),
+            };
+            let extraction = engine.extractor.extract(text);
+            let redactor = Redactor::for_paste(text, &extraction);
+            Ok(json!({ "text": redactor.apply(text), "hidden": redactor.len() }))
+        }
         None => Err("no knowledge is loaded".to_string()),
     }))
 }
@@ -212,6 +238,7 @@ fn meaning(knowledge: &Knowledge, meaning: &Meaning, text: &str) -> Value {
         "id": entry.key(),
         "path": rdp_doctor::model::code_path(entry),
         "title": entry.title(),
+        "summary": entry.meaning.trim(),
         "category": entry.category.unwrap_or(Category::Other),
         "raw": meaning.raw,
         "score": meaning.score,

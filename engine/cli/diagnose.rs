@@ -69,6 +69,14 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
     let ranking = Ranking::complete(knowledge, &extraction, &paste.text, candidates, || {
         Related::new(knowledge)
     });
+    let redactor = if args.redact {
+        redactor_for(
+            Redactor::for_paste(&paste.text, &extraction),
+            probes.as_ref(),
+        )
+    } else {
+        Redactor::new()
+    };
     let mut report = render::build_report(
         knowledge,
         &paste.text,
@@ -76,6 +84,7 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         &ranking,
         &notices,
         probes.as_ref(),
+        &redactor,
     );
     if let Some(top) = args.top {
         report.diagnoses.truncate(usize::from(top));
@@ -183,6 +192,11 @@ pub(super) fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         .results
         .iter()
         .all(|r| matches!(r.status, Status::Pass | Status::Skipped));
+    let redactor = if args.redact {
+        redactor_for(Redactor::new(), Some(&probes))
+    } else {
+        Redactor::new()
+    };
     let report = render::build_report(
         knowledge,
         "",
@@ -190,8 +204,9 @@ pub(super) fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
         &Ranking::of_rules(candidates),
         &notices,
         Some(&probes),
+        &redactor,
     );
-    if let Err(code) = write_report(knowledge, &report, args.format, args.width, true) {
+    if let Err(code) = write_report(knowledge, &report, args.format, args.width, args.detail) {
         return code;
     }
     if healthy {
@@ -199,6 +214,24 @@ pub(super) fn probe(knowledge: &Knowledge, args: &ProbeArgs) -> u8 {
     } else {
         EXIT_NO_MATCH
     }
+}
+
+/// Adds what the probes saw to a redactor: the host and gateway probed, and the names and
+/// addresses in every probe's facts, summary and notes.
+fn redactor_for(mut redactor: Redactor, probes: Option<&ProbeReport>) -> Redactor {
+    let Some(probes) = probes else {
+        return redactor;
+    };
+    redactor.learn_host(&probes.target.host);
+    if let Some(gateway) = &probes.target.gateway {
+        redactor.learn_text(gateway);
+    }
+    for result in &probes.results {
+        redactor.learn_json(&serde_json::Value::Object(result.facts.clone()));
+        redactor.learn_text(&result.summary);
+        result.notes.iter().for_each(|n| redactor.learn_text(n));
+    }
+    redactor
 }
 
 /// Writes a report in the chosen format to standard output; `Err(exit code)` when the

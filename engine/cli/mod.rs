@@ -13,6 +13,7 @@ use crate::matcher::{Matcher, check_examples};
 use crate::probe::net::{GatewayUrl, Limits};
 use crate::probe::{self, Recording, RunOptions, Status, Target};
 use crate::ranking::Ranking;
+use crate::redact::Redactor;
 use crate::related::Related;
 use crate::render::{self, ProbeReport, TextStyle};
 use std::sync::Arc;
@@ -168,6 +169,11 @@ pub struct DiagnoseArgs {
     /// List at most N candidates (in every format).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub top: Option<u16>,
+    /// Replace host names, IP addresses, user and domain names and e-mail addresses with
+    /// placeholders (`host-1`, `ip-1`, `user-1`, the same value always the same one) in every
+    /// format, so the report can go into a public ticket.
+    #[arg(long)]
+    pub redact: bool,
     /// Probe this host (`HOST[:PORT]`, port 3389 unless given) and re-rank the causes with what
     /// the probes find. Nothing is probed without it.
     #[arg(long, value_name = "HOST[:PORT]")]
@@ -216,6 +222,14 @@ pub struct ProbeArgs {
     /// Wrap text output to this many columns (default: the terminal's width, or 100).
     #[arg(long, value_name = "COLUMNS")]
     pub width: Option<usize>,
+    /// Show every probe's facts and each problem's full remedy instead of the short report.
+    #[arg(long, visible_alias = "all")]
+    pub detail: bool,
+    /// Replace host names, IP addresses, user and domain names and e-mail addresses with
+    /// placeholders (`host-1`, `ip-1`, `user-1`, the same value always the same one) in every
+    /// format, so the report can go into a public ticket.
+    #[arg(long)]
+    pub redact: bool,
     /// Probe options.
     #[command(flatten)]
     pub probing: ProbeOptions,

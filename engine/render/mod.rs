@@ -24,6 +24,7 @@ use crate::probe::{
     CONFIRMED_WEIGHT, ProbeResult, ProbeVerdict, REFUTED_FACTOR, Target, UNNAMED_SHARE,
 };
 use crate::ranking::Ranking;
+use crate::redact::Redactor;
 
 /// The version of the JSON contract.
 pub const REPORT_VERSION: u32 = 1;
@@ -179,6 +180,10 @@ pub struct StepReport {
 
 /// Builds the report of one paste: the rules that matched, then the meanings of what it names
 /// that no rule explains.
+///
+/// Everything taken from the paste or the probes passes through `redactor` (an empty one
+/// changes nothing) before it is shortened or rendered into a rule's text, so no part of a
+/// hidden value reaches the report; the knowledge's own words are left as written.
 pub fn build_report(
     knowledge: &Knowledge,
     text: &str,
@@ -186,8 +191,11 @@ pub fn build_report(
     ranking: &Ranking,
     notices: &[String],
     probes: Option<&ProbeReport>,
+    redactor: &Redactor,
 ) -> Report {
-    let mut notices = notices.to_vec();
+    let mut notices: Vec<String> = notices.iter().map(|n| redactor.apply(n)).collect();
+    let probes = probes.map(|p| redact_probes(p, redactor));
+    let probes = probes.as_ref();
     let env = template_environment();
     let first = |role: Role| {
         extraction
@@ -205,7 +213,7 @@ pub fn build_report(
             family: c.family().map(|f| f.as_str().to_string()),
             role: c.role.as_str().to_string(),
             name: c.name.clone(),
-            written: c.written.clone(),
+            written: redactor.apply(&c.written),
             aliases: c.aliases.iter().map(ToString::to_string).collect(),
             other_readings: c
                 .readings
@@ -215,7 +223,11 @@ pub fn build_report(
                 .collect(),
         })
         .collect();
-    let hosts: Vec<String> = extraction.hosts.iter().map(|h| h.host.clone()).collect();
+    let hosts: Vec<String> = extraction
+        .hosts
+        .iter()
+        .map(|h| redactor.apply(&h.host))
+        .collect();
     // Each probe's facts, with its status and summary, by probe name.
     let probe_vars: serde_json::Map<String, serde_json::Value> = probes
         .map(|p| {
@@ -266,7 +278,12 @@ pub fn build_report(
         let render = |template: &str| render_with(template, &vars);
         let render_command = |template: &str| render_with(template, &command_vars);
         let named = !candidate.evidence.is_empty();
-        let probe_evidence = candidate.probes.iter().filter_map(|v| match v.verdict {
+        let verdicts: Vec<ProbeVerdict> = candidate
+            .probes
+            .iter()
+            .map(|v| redact_verdict(v, redactor))
+            .collect();
+        let probe_evidence = verdicts.iter().filter_map(|v| match v.verdict {
             "confirmed" if named => Some(format!(
                 "confirmed by probe {} ({CONFIRMED_WEIGHT:+}): {}",
                 v.probe, v.summary
@@ -289,7 +306,12 @@ pub fn build_report(
                     .spans
                     .iter()
                     .take(3)
-                    .map(|s| format!("\"{}\"", excerpt(s.slice(text))))
+                    .map(|s| {
+                        format!(
+                            "\"{}\"",
+                            excerpt(&redactor.apply_range(text, s.start..s.end))
+                        )
+                    })
                     .collect();
                 format!("{} ({:+}): {}", e.description, e.weight, words.join(", "))
             }))
@@ -328,7 +350,7 @@ pub fn build_report(
                         .collect(),
                 })
                 .collect(),
-            probes: candidate.probes.clone(),
+            probes: verdicts,
             references: rule.references.clone(),
         });
         for error in errors.into_inner() {
@@ -374,7 +396,12 @@ pub fn build_report(
                         .spans
                         .iter()
                         .take(3)
-                        .map(|s| format!("\"{}\"", excerpt(s.slice(text))))
+                        .map(|s| {
+                            format!(
+                                "\"{}\"",
+                                excerpt(&redactor.apply_range(text, s.start..s.end))
+                            )
+                        })
                         .collect();
                     format!("{}: {}", named.description, words.join(", "))
                 })
@@ -430,7 +457,7 @@ pub fn build_report(
                     excerpt: m
                         .spans
                         .first()
-                        .map(|s| excerpt(s.slice(text)))
+                        .map(|s| excerpt(&redactor.apply_range(text, s.start..s.end)))
                         .unwrap_or_default(),
                 })
                 .collect(),
@@ -438,6 +465,33 @@ pub fn build_report(
         diagnoses,
         notices,
         probes: probes.cloned(),
+    }
+}
+
+/// The probes with every host, address and name they saw redacted.
+fn redact_probes(probes: &ProbeReport, redactor: &Redactor) -> ProbeReport {
+    let mut probes = probes.clone();
+    probes.target.host = redactor.apply(&probes.target.host);
+    probes.target.gateway = probes.target.gateway.map(|g| redactor.apply(&g));
+    for result in &mut probes.results {
+        result.summary = redactor.apply(&result.summary);
+        result.notes = result.notes.iter().map(|n| redactor.apply(n)).collect();
+        redact_facts(&mut result.facts, redactor);
+    }
+    probes
+}
+
+/// A probe's verdict on a rule, redacted.
+fn redact_verdict(verdict: &ProbeVerdict, redactor: &Redactor) -> ProbeVerdict {
+    let mut verdict = verdict.clone();
+    verdict.summary = redactor.apply(&verdict.summary);
+    redact_facts(&mut verdict.facts, redactor);
+    verdict
+}
+
+fn redact_facts(facts: &mut serde_json::Map<String, serde_json::Value>, redactor: &Redactor) {
+    if !redactor.is_empty() {
+        facts.values_mut().for_each(|v| redactor.apply_json(v));
     }
 }
 
@@ -697,6 +751,9 @@ pub fn render_text(report: &Report, style: TextStyle) -> String {
     if let Some(probes) = &report.probes {
         render_probes_text(&mut out, probes, &p, width);
     }
+    if !pasted && !style.detail {
+        return render_short_findings(out, report, &p, width);
+    }
     if !pasted {
         return render_causes_text(
             out,
@@ -904,6 +961,43 @@ fn render_short_text(mut out: String, report: &Report, p: &Painter, width: usize
         "{}",
         p.paint(HEADING, &format!("{count} {noun}, best first"))
     );
+    push_candidate_lines(&mut out, report, width);
+    out.push('\n');
+    let _ = writeln!(out, "{}", p.paint(HEADING, "In short"));
+    if !best.summary.is_empty() {
+        push_paragraph(&mut out, &best.summary, width, "  ", "  ");
+    } else if let Some(check_first) = &best.check_first {
+        push_paragraph(&mut out, check_first, width, "  ", "  ");
+    }
+    push_first_steps(&mut out, best, p, width);
+    out
+}
+
+/// The short report of `probe`: the probes' table (already in `out`), each finding as one
+/// line, the first finding's first steps, and how to see more.
+fn render_short_findings(mut out: String, report: &Report, p: &Painter, width: usize) -> String {
+    let Some(best) = report.diagnoses.first() else {
+        let _ = writeln!(
+            out,
+            "{}",
+            p.paint(HEADING, "No probe found a problem with a known remedy.")
+        );
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "{}",
+        p.paint(HEADING, &format!("Findings ({})", report.diagnoses.len()))
+    );
+    push_candidate_lines(&mut out, report, width);
+    out.push('\n');
+    let _ = writeln!(out, "{}", p.paint(TITLE, &best.title));
+    push_first_steps(&mut out, best, p, width);
+    out
+}
+
+/// Each candidate as one line: rank, confidence, category and title.
+fn push_candidate_lines(out: &mut String, report: &Report, width: usize) {
     let category_width = report
         .diagnoses
         .iter()
@@ -924,20 +1018,17 @@ fn render_short_text(mut out: String, report: &Report, p: &Painter, width: usize
         }
         let _ = writeln!(out, "{lead}{}", shorten(&title, room));
     }
-    out.push('\n');
-    let _ = writeln!(out, "{}", p.paint(HEADING, "In short"));
-    if !best.summary.is_empty() {
-        push_paragraph(&mut out, &best.summary, width, "  ", "  ");
-    } else if let Some(check_first) = &best.check_first {
-        push_paragraph(&mut out, check_first, width, "  ", "  ");
-    }
+}
+
+/// The first steps of a candidate with their sides, and the last line saying how to see more.
+fn push_first_steps(out: &mut String, best: &Diagnosis, p: &Painter, width: usize) {
     if !best.steps.is_empty() {
         let _ = writeln!(out, "{}", p.paint(HEADING, "First steps"));
         for (i, step) in best.steps.iter().take(SHORT_STEPS).enumerate() {
             let number = format!("  {}. ", i + 1);
             let indent = " ".repeat(number.chars().count());
             let title = format!("{} {}", side_label(step.side), step.title);
-            push_paragraph(&mut out, &title, width, &number, &indent);
+            push_paragraph(out, &title, width, &number, &indent);
         }
     }
     out.push('\n');
@@ -947,8 +1038,7 @@ fn render_short_text(mut out: String, report: &Report, p: &Painter, width: usize
         "steps".to_string()
     };
     let more = format!("More: --detail (evidence, causes, {steps} with commands, references)");
-    push_paragraph(&mut out, &p.paint(DIM, &more), width, "", "");
-    out
+    push_paragraph(out, &p.paint(DIM, &more), width, "", "");
 }
 
 /// Where a candidate comes from, in one line: its category, confidence and rule or entry.

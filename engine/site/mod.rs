@@ -9,7 +9,7 @@
 
 mod search_index;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value, context};
@@ -160,6 +160,7 @@ impl<'k> Site<'k> {
             &Ranking::of_rules(candidates),
             &[],
             None,
+            &crate::redact::Redactor::new(),
         );
         let categories = Category::ALL
             .iter()
@@ -247,14 +248,16 @@ impl<'k> Site<'k> {
                 )
             }
             // A JSON text in a string: the page hands it to the engine without parsing it.
+            // The paste box also shows each rule's summary and first step as its page does.
             Page::Knowledge => format!(
-                "window.RDP_DOCTOR_KNOWLEDGE = {};\n",
+                "window.RDP_DOCTOR_KNOWLEDGE = {};\nwindow.RDP_DOCTOR_SUMMARIES = {};\n",
                 script_json(
                     &serde_json::to_string(
                         &serde_json::to_string(&self.bundle).unwrap_or_default()
                     )
                     .unwrap_or_default()
-                )
+                ),
+                script_json(&serde_json::to_string(&self.rule_summaries()).unwrap_or_default())
             ),
             Page::EngineModule => format!(
                 "window.RDP_DOCTOR_ENGINE = \"{}\";\n",
@@ -456,6 +459,27 @@ impl<'k> Site<'k> {
             path: code_path(entry),
             rules: self.knowledge.explains.rules_of(e).len(),
         }
+    }
+
+    /// Each rule's summary and first step (its title and side), by rule id, rendered as its
+    /// page shows them.
+    fn rule_summaries(&self) -> BTreeMap<&str, serde_json::Value> {
+        self.knowledge
+            .rules
+            .iter()
+            .zip(&self.diagnoses)
+            .map(|(rule, diagnosis)| {
+                let first = diagnosis.steps.first();
+                (
+                    rule.id.as_str(),
+                    serde_json::json!({
+                        "summary": diagnosis.summary,
+                        "step": first.map(|s| s.title.as_str()),
+                        "side": first.map(|s| s.side),
+                    }),
+                )
+            })
+            .collect()
     }
 
     fn rule_link(&self, r: usize) -> RuleLink {
@@ -731,7 +755,8 @@ fn category_text(category: Category) -> (&'static str, &'static str) {
     }
 }
 
-/// Markdown (the authoring guide) to HTML, with any raw HTML in it shown as text.
+/// Markdown (the authoring guide) to HTML, with any raw HTML in it shown as text and code
+/// blocks the keyboard can scroll.
 fn markdown_to_html(markdown: &str) -> String {
     use pulldown_cmark::{Event, Options, Parser, html};
     let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES).map(|event| match event {
@@ -740,7 +765,9 @@ fn markdown_to_html(markdown: &str) -> String {
     });
     let mut out = String::new();
     html::push_html(&mut out, parser);
-    out
+    // A code block scrolls sideways: the keyboard must reach it. Raw HTML in the guide is
+    // text by now, so every `<pre>` left is a code block's.
+    out.replace("<pre>", "<pre tabindex=\"0\">")
 }
 
 /// Writes `site` into `out`, rendering on every core. Returns the files written and bytes.
@@ -931,6 +958,9 @@ struct RuleView {
 }
 
 /// The pages grouped for the search index: kind, path, title, and the words to find it by.
+/// How long a search result's snippet is, in characters.
+const SNIPPET_CHARS: usize = 160;
+
 pub(crate) struct SearchDocument {
     pub kind: &'static str,
     pub path: String,
@@ -940,6 +970,22 @@ pub(crate) struct SearchDocument {
     pub strong: String,
     /// Other words: meaning, messages, summary.
     pub weak: String,
+    /// Identifiers a query names this page by exactly: its code (and event ID in decimal),
+    /// symbol and aliases, or a rule's id. An exact hit ranks first.
+    pub exact: Vec<String>,
+    /// The start of the page's summary or meaning, shown under a result.
+    pub snippet: String,
+}
+
+/// The first `room` characters of a text or fewer, cut between words, with `…` when cut.
+fn snippet(text: &str, room: usize) -> String {
+    let one_line = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() <= room {
+        return one_line;
+    }
+    let cut: String = one_line.chars().take(room).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{}…", cut.trim_end_matches([',', ';', ':', '.']))
 }
 
 impl Site<'_> {
@@ -955,6 +1001,8 @@ impl Site<'_> {
                 subtitle: category_text(rule.category).0.to_string(),
                 strong: format!("{} {} {}", rule.title, rule.id, codes.join(" ")),
                 weak: self.diagnoses[r].summary.clone(),
+                exact: vec![rule.id.clone()],
+                snippet: snippet(&self.diagnoses[r].summary, SNIPPET_CHARS),
             });
         }
         for entry in self.knowledge.catalog.entries() {
@@ -967,19 +1015,35 @@ impl Site<'_> {
             docs.push(SearchDocument {
                 kind: "code",
                 path: code_path(entry),
+                // Event IDs in decimal, as engineers say them ("event 36870").
                 title: match entry.code {
-                    Some(code) => format!("{code} {}", entry.name),
+                    Some(_) if entry.family == Family::EventId => {
+                        format!("Event {} {}", entry.display_code(), entry.name)
+                    }
+                    Some(_) => format!("{} {}", entry.display_code(), entry.name),
                     None => entry.name.clone(),
                 },
                 subtitle: entry.family.label().to_string(),
+                // The family's own word too: "event 1058" names the event's page twice.
                 strong: format!(
-                    "{} {} {} {}",
+                    "{} {} {} {} {}",
                     entry.display_code(),
                     entry.symbol.as_deref().unwrap_or_default(),
                     entry.name,
-                    entry.aliases.join(" ")
+                    entry.aliases.join(" "),
+                    entry.family.prefix(),
                 ),
                 weak: format!("{} {}", entry.meaning, messages.join(" ")),
+                exact: [
+                    Some(entry.display_code()),
+                    entry.code.map(|c| c.to_string()),
+                    entry.symbol.clone(),
+                ]
+                .into_iter()
+                .flatten()
+                .chain(entry.aliases.iter().cloned())
+                .collect(),
+                snippet: snippet(&entry.meaning, SNIPPET_CHARS),
             });
         }
         for (category, _) in self.categories() {
@@ -991,6 +1055,8 @@ impl Site<'_> {
                 subtitle: "Category".into(),
                 strong: format!("{title} {}", category.as_str()),
                 weak: about.to_string(),
+                exact: vec![category.as_str().to_string()],
+                snippet: snippet(about, SNIPPET_CHARS),
             });
         }
         docs.push(SearchDocument {
@@ -1000,6 +1066,10 @@ impl Site<'_> {
             subtitle: "Guide".into(),
             strong: "writing rules authoring guide".into(),
             weak: "rule yaml signatures probes catalog translation test".into(),
+            exact: Vec::new(),
+            snippet:
+                "How to write a rule: signatures, probes, causes and steps, and how to test it."
+                    .into(),
         });
         docs
     }

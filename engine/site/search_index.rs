@@ -1,8 +1,9 @@
 //! The site's search index: a small inverted index over titles, codes, symbols and messages.
 //!
 //! The index is a script assigning `window.RDP_DOCTOR_SEARCH`: `docs` lists every page as
-//! `[kind, path, title, subtitle]`; `strong` and `weak` map each word to the documents that
-//! hold it, as gaps between ascending document numbers (small numbers keep the file small).
+//! `[kind, path, title, subtitle, snippet]`; `strong` and `weak` map each word to the documents
+//! that hold it, as gaps between ascending document numbers (small numbers keep the file
+//! small), and `exact` maps each identifier (code, event ID, symbol, rule id) to its pages.
 //! Strong words come from titles, codes, symbols and names; weak ones from meanings, summaries
 //! and message texts, leaving out words so common they find nothing. `site/assets/search.js`
 //! reads it, and tolerates typos by comparing query words with the index's words.
@@ -20,9 +21,10 @@ const COMMON_SHARE: f64 = 0.2;
 /// The index as serialised.
 #[derive(Debug, Serialize)]
 pub(crate) struct SearchIndex {
-    docs: Vec<(&'static str, String, String, String)>,
+    docs: Vec<(&'static str, String, String, String, String)>,
     strong: BTreeMap<String, Vec<u32>>,
     weak: BTreeMap<String, Vec<u32>>,
+    exact: BTreeMap<String, Vec<u32>>,
 }
 
 /// Builds the index of every searchable page of `site`.
@@ -30,6 +32,7 @@ pub(crate) fn build(site: &Site<'_>) -> SearchIndex {
     let documents = site.search_documents();
     let mut strong: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     let mut weak: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut exact: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for (n, doc) in documents.iter().enumerate() {
         let n = n as u32;
         for word in words(&doc.strong) {
@@ -38,16 +41,23 @@ pub(crate) fn build(site: &Site<'_>) -> SearchIndex {
         for word in words(&doc.weak) {
             add(&mut weak, word, n);
         }
+        // An identifier is one word as a query splits it: `0x904`, `36870`, a whole symbol.
+        for identifier in &doc.exact {
+            if let Some(word) = words(identifier).into_iter().next() {
+                add(&mut exact, word, n);
+            }
+        }
     }
     let limit = (documents.len() as f64 * COMMON_SHARE).max(20.0) as usize;
     weak.retain(|word, postings| postings.len() <= limit && !strong_only(word, &strong, postings));
     SearchIndex {
         docs: documents
             .into_iter()
-            .map(|d: SearchDocument| (d.kind, d.path, d.title, d.subtitle))
+            .map(|d: SearchDocument| (d.kind, d.path, d.title, d.subtitle, d.snippet))
             .collect(),
         strong: strong.into_iter().map(|(w, p)| (w, gaps(p))).collect(),
         weak: weak.into_iter().map(|(w, p)| (w, gaps(p))).collect(),
+        exact: exact.into_iter().map(|(w, p)| (w, gaps(p))).collect(),
     }
 }
 

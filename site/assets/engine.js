@@ -4,6 +4,8 @@
 //   RdpDoctor.ready        a promise, settled once the engine is loaded (rejected on failure)
 //   RdpDoctor.diagnose(t)  the diagnosis of a paste: { codes, messages, hosts, candidates,
 //                          truncated }; it throws until the engine is ready.
+//   RdpDoctor.redact(t)    the paste with its host names, addresses, user and domain names and
+//                          e-mail addresses replaced by placeholders: { text, hidden }.
 // The extraction and ranking are the command line's own Rust code: nothing is re-implemented
 // here.
 (function () {
@@ -53,5 +55,10 @@
     return call(engine, "diagnose", typeof text === "string" ? text : "");
   }
 
-  window.RdpDoctor = { ready: start(), diagnose: diagnose };
+  function redact(text) {
+    if (!engine) throw new Error("rdp-doctor engine: not loaded yet (wait for RdpDoctor.ready)");
+    return call(engine, "redact", typeof text === "string" ? text : "");
+  }
+
+  window.RdpDoctor = { ready: start(), diagnose: diagnose, redact: redact };
 })();

@@ -1,6 +1,7 @@
 // The paste box: diagnoses the pasted text in the browser with rdp-doctor's engine (engine.js),
-// shows the ranked causes with their evidence, and keeps the paste in the address (#q=...) so
-// a diagnosis can be shared as a link.
+// shows the ranked causes (why each matched, in words, its summary and first step), and keeps
+// the paste in the address (#q=...) so a diagnosis can be shared as a link, with names hidden
+// on request.
 (function () {
   "use strict";
 
@@ -34,6 +35,64 @@
     section.hidden = codes.length === 0;
   }
 
+  function shorten(text, room) {
+    var one = text.replace(/\s+/g, " ").trim();
+    return one.length > room ? one.slice(0, room - 1) + "\u2026" : one;
+  }
+
+  function quoted(text) {
+    return "\u201c" + shorten(text, 70) + "\u201d";
+  }
+
+  // `disconnect:0x904` in words: "error 0x904"; event IDs in decimal, as engineers say them.
+  function plainCode(key) {
+    var at = key.indexOf(":");
+    var family = at < 0 ? "" : key.slice(0, at);
+    var value = at < 0 ? key : key.slice(at + 1);
+    if (family === "event") {
+      var number = /^0x[0-9a-f]+$/i.test(value) ? parseInt(value, 16) : value;
+      return "event " + number;
+    }
+    if (family === "extended") return "extended error " + value;
+    if (family === "ntstatus" || family === "sspi" || family === "hresult") return "status " + value;
+    if (/^[A-Z_]+$/.test(value)) return value;
+    return "error " + value;
+  }
+
+  // One piece of evidence in plain words: what of the paste it is.
+  function plainPiece(piece) {
+    var description = piece.description;
+    var quote = piece.excerpts[0];
+    if (description.lastIndexOf("codes ", 0) === 0) {
+      return description.slice(6).split(" + ").map(plainCode).join(" with ");
+    }
+    if (description.lastIndexOf("code ", 0) === 0) {
+      return "the code " + description.slice(5).replace(/ \(.*$/, "");
+    }
+    if (!quote) return description;
+    if (description.lastIndexOf("message (", 0) === 0) return "the dialog text " + quoted(quote);
+    if (description === "symbol") return "the name " + shorten(quote, 70);
+    if (description.lastIndexOf("message ", 0) === 0) return "the message " + quoted(quote);
+    return "the words " + quoted(quote);
+  }
+
+  // Why a candidate is listed, in words: "matched: the dialog text ... and error 0x904".
+  function reasonOf(candidate) {
+    if (candidate.kind === "related") {
+      return candidate.evidence.length ? candidate.evidence[0].description : "";
+    }
+    var parts = [];
+    candidate.evidence.forEach(function (piece) {
+      if (piece.weight < 0) return;
+      var words = plainPiece(piece);
+      if (parts.indexOf(words) < 0) parts.push(words);
+    });
+    if (!parts.length) return "";
+    var shown = parts.slice(0, 3);
+    var last = shown.pop();
+    return "Matched: " + (shown.length ? shown.join(", ") + " and " + last : last) + ".";
+  }
+
   function showCandidate(candidate, root) {
     var item = element("li", "candidate");
     item.dataset.rule = candidate.id;
@@ -56,6 +115,26 @@
       meta.append(" \u00b7 ", element("span", "kind", "possibly related: nothing was recognised, the words are shared"));
     }
     item.append(meta);
+    var reason = reasonOf(candidate);
+    if (reason) item.append(element("p", "reason", reason));
+    var page = (window.RDP_DOCTOR_SUMMARIES || {})[candidate.id] || {};
+    var summary = candidate.kind === "catalog" ? candidate.summary : page.summary;
+    if (summary) item.append(element("p", "summary", summary));
+    if (page.step) {
+      var first = element("p", "first-step");
+      first.append(
+        element("strong", "", "First step" + (page.side ? " (on the " + page.side + ")" : "") + ": "),
+        page.step
+      );
+      item.append(first);
+    }
+    var more = element("a", "more", candidate.kind === "catalog" ? "The code's page" : "Every step and command");
+    more.href = root + candidate.path;
+    more.setAttribute("aria-label", (candidate.kind === "catalog" ? "The code's page: " : "Every step and command: ") + candidate.title);
+    item.append(more);
+    // The signatures themselves, for whoever writes or checks rules.
+    var details = element("details", "how");
+    details.append(element("summary", "", "How it was matched"));
     var evidence = element("ul", "evidence");
     candidate.evidence.forEach(function (piece) {
       var line = element("li");
@@ -67,7 +146,8 @@
       });
       evidence.append(line);
     });
-    item.append(evidence);
+    details.append(evidence);
+    item.append(details);
     return item;
   }
 
@@ -97,14 +177,30 @@
     shown.forEach(function (candidate) { list.append(showCandidate(candidate, root)); });
   }
 
+  // The link to this diagnosis; with "hide names" ticked, the paste in it is redacted by the
+  // engine (host-1, ip-1, user-1 ...), as `rdp-doctor diagnose --redact` does.
   function shareLink(text) {
     var link = document.getElementById("share-link");
-    if (!text.trim() || text.length > MAX_LINK_CHARS) {
+    var option = document.getElementById("redact-option");
+    var note = document.getElementById("redact-note");
+    var box = document.getElementById("redact-link");
+    var shared = text;
+    note.textContent = "";
+    if (box && box.checked && text.trim()) {
+      var redacted = window.RdpDoctor.redact(text);
+      shared = redacted.text;
+      note.textContent = redacted.hidden === 1
+        ? "1 name or address is hidden in the link."
+        : redacted.hidden + " names and addresses are hidden in the link.";
+    }
+    if (!shared.trim() || shared.length > MAX_LINK_CHARS) {
       link.hidden = true;
+      option.hidden = true;
       return;
     }
-    link.href = "#q=" + encodeURIComponent(text);
+    link.href = "#q=" + encodeURIComponent(shared);
     link.hidden = false;
+    option.hidden = false;
   }
 
   function pasteFromHash() {
@@ -147,6 +243,11 @@
       area.value = pasted;
       whenReady(pasted);
     }
+    document.getElementById("redact-link").addEventListener("change", function () {
+      if (window.RdpDoctor.redact && !document.getElementById("share-link").hidden) {
+        shareLink(area.value);
+      }
+    });
     window.addEventListener("hashchange", fromHash);
     fromHash();
   }

@@ -1,5 +1,6 @@
 // The search page: finds codes, symbols, titles and message texts in the prebuilt index
-// (search-index.js), forgiving a typo or two per word.
+// (search-index.js), forgiving a typo or two per word; exact codes, event IDs and symbols come
+// first, and each result shows the start of its page with the matched words highlighted.
 (function () {
   "use strict";
 
@@ -96,6 +97,9 @@
     return found;
   }
 
+  // Ranks pages by: query words naming the page exactly (a code, event ID, symbol or rule id),
+  // then how many query words the page holds, then how well. Each result carries the index
+  // words it matched, for highlighting.
   function search(index, query) {
     var queryWords = words(query);
     if (!queryWords.length) return [];
@@ -103,26 +107,70 @@
     var scores = {};
     queryWords.forEach(function (word, n) {
       var best = {};
+      var terms = {};
       fields.forEach(function (field) {
         var postings = field[0];
-        var terms = Object.keys(postings);
-        matchingTerms(terms, word, n === queryWords.length - 1).forEach(function (hit) {
+        matchingTerms(Object.keys(postings), word, n === queryWords.length - 1).forEach(function (hit) {
           var weight = hit[1] * field[1];
           documentsOf(postings[hit[0]]).forEach(function (doc) {
             if (!(doc in best) || best[doc] < weight) best[doc] = weight;
+            (terms[doc] || (terms[doc] = [])).push(hit[0]);
           });
         });
       });
+      var exact = index.exact && index.exact[word] ? documentsOf(index.exact[word]) : [];
       Object.keys(best).forEach(function (doc) {
-        var entry = scores[doc] || (scores[doc] = { words: 0, score: 0 });
+        var entry = scores[doc] || (scores[doc] = { exact: 0, words: 0, score: 0, terms: [] });
         entry.words += 1;
         entry.score += best[doc];
+        entry.terms = entry.terms.concat(terms[doc]);
+      });
+      exact.forEach(function (doc) {
+        var entry = scores[doc] || (scores[doc] = { exact: 0, words: 1, score: 0, terms: [] });
+        entry.exact += 1;
+        if (entry.terms.indexOf(word) < 0) entry.terms.push(word);
       });
     });
     return Object.keys(scores)
-      .map(function (doc) { return { doc: Number(doc), words: scores[doc].words, score: scores[doc].score }; })
-      .sort(function (a, b) { return b.words - a.words || b.score - a.score || a.doc - b.doc; })
+      .map(function (doc) {
+        var s = scores[doc];
+        return { doc: Number(doc), exact: s.exact, words: s.words, score: s.score, terms: s.terms };
+      })
+      .sort(function (a, b) {
+        return b.exact - a.exact || b.words - a.words || b.score - a.score || a.doc - b.doc;
+      })
       .slice(0, MAX_RESULTS);
+  }
+
+  function escapeRegex(text) {
+    return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  }
+
+  // `text` as nodes, each occurrence of a matched word (at the start of a word) in <mark>.
+  function highlighted(text, terms) {
+    var parts = terms
+      .filter(function (t, i) { return t.length >= 2 && terms.indexOf(t) === i; })
+      .sort(function (a, b) { return b.length - a.length; })
+      .map(escapeRegex);
+    var fragment = document.createDocumentFragment();
+    if (!parts.length) {
+      fragment.append(text);
+      return fragment;
+    }
+    var pattern = new RegExp("(^|[^\\p{L}\\p{N}_])(" + parts.join("|") + ")", "giu");
+    var at = 0;
+    var match;
+    while ((match = pattern.exec(text)) !== null) {
+      var start = match.index + match[1].length;
+      fragment.append(text.slice(at, start));
+      var mark = document.createElement("mark");
+      mark.textContent = match[2];
+      fragment.append(mark);
+      at = start + match[2].length;
+      if (match[0].length === 0) pattern.lastIndex += 1;
+    }
+    fragment.append(text.slice(at));
+    return fragment;
   }
 
   function show(index, query, root) {
@@ -140,14 +188,20 @@
     results.forEach(function (result) {
       var doc = index.docs[result.doc];
       var item = document.createElement("li");
-      item.className = "search-result kind-" + doc[0];
+      item.className = "search-result kind-" + doc[0] + (result.exact ? " exact" : "");
       var link = document.createElement("a");
       link.href = root + doc[1];
-      link.textContent = doc[2];
+      link.append(highlighted(doc[2], result.terms));
       var meta = document.createElement("span");
       meta.className = "meta";
       meta.textContent = (KIND_NAMES[doc[0]] || doc[0]) + " \u00b7 " + doc[3];
       item.append(link, " ", meta);
+      if (doc[4]) {
+        var snippet = document.createElement("p");
+        snippet.className = "snippet";
+        snippet.append(highlighted(doc[4], result.terms));
+        item.append(snippet);
+      }
       list.append(item);
     });
   }

@@ -1,6 +1,6 @@
 // The website in a real browser: Debian's headless Chromium opens the built pages from file://
 // and checks the paste box, search, rule and code pages, dark mode, printing, small screens,
-// accessibility basics and that no text of a rule can run as script.
+// accessibility (axe-core on every kind of page) and that no text of a rule can run as script.
 //
 // tests/browser/run.sh builds the two sites this reads and then runs it; by hand:
 //   RDP_DOCTOR=target/debug/rdp-doctor node --test tests/browser/
@@ -17,6 +17,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 import { agreementTexts, cliReadings, cliReport, compare, hostileInputs } from "./agreement.mjs";
 import { CHROMIUM_ARGS } from "./chromium.mjs";
+import { createRequire } from "node:module";
+
+// axe-core, run in each page through the DevTools protocol (the pages' CSP allows no inline
+// script, and the test must not loosen it).
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const fromRepo = (p) => path.resolve(REPO, p);
@@ -200,6 +205,22 @@ async function searchFor(page, site, query) {
   );
 }
 
+
+/** axe-core's violations on the page as it is now, as "rule: target" lines. */
+async function axeViolations(page) {
+  await page.evaluate(AXE_SOURCE);
+  const violations = await page.evaluate(async () => {
+    // preload: false keeps axe from fetching the style sheets again, which the CSP forbids.
+    const result = await window.axe.run(document, { resultTypes: ["violations"], preload: false });
+    return result.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      nodes: v.nodes.map((n) => n.target.join(" ")),
+    }));
+  });
+  return violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 5).join(", ")} (${v.nodes.length} nodes)`);
+}
+
 const seedReport = () => cliDiagnose(SEED);
 
 describe("paste box", () => {
@@ -272,6 +293,63 @@ describe("paste box", () => {
     assert.equal(result.total, cases.length);
     assert.deepEqual(result.disagreements, [], "texts read or ranked differently in the browser");
     assert.deepEqual(result.throws, [], "inputs the engine threw on");
+    await page.check();
+    await page.close();
+  });
+
+  test("each candidate says why in words, with its summary, first step and page", async () => {
+    const cli = seedReport();
+    const page = await openPage();
+    await visit(page, pageUrl(SITE, "index.html"));
+    await page.fill("#paste", SEED);
+    await page.click("#diagnose");
+    await candidateIds(page);
+    const first = page.locator("#results li.candidate").first();
+    const reason = (await first.locator(".reason").textContent()).trim();
+    // The seed's best rule matched its dialog words and the code pair.
+    assert.match(reason, /^Matched: .*error 0x904 with extended error 0x7/, reason);
+    assert.doesNotMatch(reason, /regex|\(\?i\)|\\b/, "no regex in the plain reason");
+    const summary = (await first.locator(".summary").textContent()).trim();
+    const step = (await first.locator(".first-step").textContent()).trim();
+    const more = await first.locator("a.more").getAttribute("href");
+    assert.ok(more.endsWith(`rules/${cli.diagnoses[0].rule}/index.html`), more);
+    // The signatures are still there, folded away.
+    assert.equal(await first.locator("details.how").getAttribute("open"), null);
+    assert.ok((await first.locator("details.how .evidence li").count()) > 0);
+    // The summary and first step are the rule page's own.
+    await first.locator("a.more").click();
+    await page.waitForURL(/\/rules\//);
+    assert.equal((await page.textContent("article .summary")).trim(), summary);
+    const stepTitle = await page.$eval(".steps > li h3", (h) => h.firstChild.textContent.trim());
+    const side = await page.$eval(".steps > li", (li) => (li.className.includes("client") ? "client" : "server"));
+    assert.equal(step, `First step (on the ${side}): ${stepTitle}`);
+    await page.check();
+    await page.close();
+  });
+
+  test("the share link can hide host names, addresses and user names", async () => {
+    const paste = "Remote Desktop can't connect to the remote computer rdsh07.corp.contoso.com (10.20.30.40) for one of these reasons. User: CONTOSO\\jdoe Error code: 0x204";
+    const originals = ["rdsh07", "contoso", "10.20.30.40", "jdoe"];
+    const page = await openPage();
+    await visit(page, pageUrl(SITE, "index.html"));
+    await page.fill("#paste", paste);
+    await page.click("#diagnose");
+    await candidateIds(page);
+    const shared = async () => decodeURIComponent((await page.getAttribute("#share-link", "href")).replace(/^#q=/, ""));
+    assert.equal(await shared(), paste, "without the option the link holds the paste as it is");
+    assert.equal(await page.isVisible("#redact-link"), true);
+    await page.locator("#redact-link").check();
+    const redacted = await shared();
+    for (const original of originals) {
+      assert.ok(!redacted.toLowerCase().includes(original), `${original} survives in the link: ${redacted}`);
+    }
+    assert.match(redacted, /host-1 \(ip-1\)/);
+    assert.match(redacted, /domain-1\\user-1/);
+    assert.match(await page.textContent("#redact-note"), /4 names and addresses are hidden/);
+    // The redacted link still diagnoses the same error.
+    const before = await candidateIds(page);
+    await visit(page, pageUrl(SITE, "index.html", `#q=${encodeURIComponent(redacted)}`));
+    assert.deepEqual((await candidateIds(page)).slice(0, 1), before.slice(0, 1));
     await page.check();
     await page.close();
   });
@@ -351,6 +429,32 @@ describe("search", () => {
     await page.close();
   });
 
+  test("exact codes, event IDs and symbols come first, with highlighted snippets", async () => {
+    const page = await openPage();
+    const first = async (query) => (await searchFor(page, SITE, query))[0];
+    const code = await first("0x904");
+    assert.equal(code.href, "codes/disconnect/0x904/index.html", JSON.stringify(code));
+    const event = await first("event 1058");
+    assert.match(event.text, /^Event 1058 /, JSON.stringify(event));
+    const symbol = await first("ERRCONNECT_TLS_CONNECT_FAILED");
+    assert.match(symbol.href, /^codes\/errconnect\//, JSON.stringify(symbol));
+    // Every result has a snippet; the query's words are marked in it or in the title.
+    await searchFor(page, SITE, "certificate expired");
+    const results = await page.$$eval("#search-results li", (items) =>
+      items.map((item) => ({
+        snippet: item.querySelector(".snippet")?.textContent || "",
+        marks: [...item.querySelectorAll("mark")].map((m) => m.textContent.toLowerCase()),
+      })),
+    );
+    assert.ok(results.length > 3);
+    assert.ok(results.every((r) => r.snippet.length > 20), "every result has a snippet");
+    assert.ok(results.slice(0, 3).every((r) => r.marks.some((m) => m.startsWith("certificat") || m.startsWith("expire"))),
+      JSON.stringify(results.slice(0, 3)));
+    await shot(page, "search-highlight");
+    await page.check();
+    await page.close();
+  });
+
   test("the address follows the query typed on the search page", async () => {
     const page = await openPage();
     await searchFor(page, SITE, "CredSSP");
@@ -377,6 +481,90 @@ describe("pages", () => {
     ]) {
       await visit(page, pageUrl(SITE, relative));
     }
+    await page.check();
+    await page.close();
+  });
+
+  test("axe-core finds no violation on any kind of page, light or dark", async () => {
+    const rule = seedReport().diagnoses[0].rule;
+    const category = readdirSync(path.join(SITE, "categories"))[0];
+    const pages = [
+      ["index", "index.html", ""],
+      ["index, diagnosed", "index.html", `#q=${encodeURIComponent(SEED)}`],
+      ["search", "search/index.html", "?q=0x904"],
+      ["rule", `rules/${rule}/index.html`, ""],
+      ["code", "codes/disconnect/0x904/index.html", ""],
+      ["codes", "codes/index.html", ""],
+      ["family", "codes/disconnect/index.html", ""],
+      ["category", `categories/${category}/index.html`, ""],
+      ["guide", "authoring/index.html", ""],
+    ];
+    const found = [];
+    for (const scheme of ["light", "dark"]) {
+      const page = await openPage();
+      await page.emulateMedia({ colorScheme: scheme });
+      for (const [kind, relative, suffix] of pages) {
+        await page.goto(pageUrl(SITE, relative, suffix), { waitUntil: "load" });
+        if (kind === "index, diagnosed") {
+          await candidateIds(page);
+          // The folded evidence is checked open too.
+          await page.$$eval("details.how", (all) => all.forEach((d) => (d.open = true)));
+        }
+        if (kind === "search") await page.waitForSelector("#search-results li");
+        const violations = await axeViolations(page);
+        console.log(`axe ${scheme} ${kind}: ${violations.length} violations`);
+        found.push(...violations.map((v) => `${scheme} ${kind}: ${v}`));
+      }
+      await page.check();
+      await page.close();
+      // The 404 page links its root-absolute files, which a folder does not have: its own
+      // page, whose failed requests are expected.
+      const missing = await context.newPage();
+      await missing.emulateMedia({ colorScheme: scheme });
+      await missing.goto(pageUrl(SITE, "404.html"));
+      const violations = await axeViolations(missing);
+      console.log(`axe ${scheme} 404: ${violations.length} violations`);
+      found.push(...violations.map((v) => `${scheme} 404: ${v}`));
+      await missing.close();
+    }
+    assert.deepEqual(found, []);
+  });
+
+  test("a rule page: an outline, what it looks like before why, and copy buttons beside commands", async () => {
+    const rule = seedReport().diagnoses[0].rule;
+    const page = await openPage();
+    await visit(page, pageUrl(SITE, `rules/${rule}/index.html`));
+    const outline = await page.$$eval("nav.toc a", (links) => links.map((a) => a.getAttribute("href")));
+    assert.ok(outline.length >= 4, outline.join(", "));
+    for (const target of outline) {
+      assert.equal(await page.locator(target).count(), 1, `the outline's ${target} exists`);
+    }
+    const order = await page.$$eval("article h2", (hs) => hs.map((h) => h.id));
+    assert.ok(order.indexOf("examples-heading") >= 0, order.join(", "));
+    assert.ok(order.indexOf("examples-heading") < order.indexOf("causes-heading"), order.join(", "));
+    // No copy button covers its command.
+    const overlaps = await page.$$eval("figure.command", (figures) =>
+      figures.filter((f) => {
+        const b = f.querySelector("button.copy").getBoundingClientRect();
+        const p = f.querySelector("pre").getBoundingClientRect();
+        return b.bottom > p.top + 1 && b.top < p.bottom && b.right > p.left && b.left < p.right;
+      }).length,
+    );
+    assert.equal(overlaps, 0, "copy buttons over their commands");
+    await shot(page, "rule-desktop", { fullPage: true });
+    await page.setViewportSize({ width: 375, height: 667 });
+    await shot(page, "rule-375", { fullPage: true });
+    await page.check();
+    await page.close();
+  });
+
+  test("on a phone the header takes little of the screen", async () => {
+    const page = await openPage({ width: 375, height: 667 });
+    await visit(page, pageUrl(SITE, "index.html"));
+    const height = await page.$eval(".site-header", (h) => h.getBoundingClientRect().height);
+    console.log(`header at 375x667: ${Math.round(height)} px (${Math.round((height / 667) * 100)}%)`);
+    assert.ok(height <= 0.2 * 667, `the header is ${height} px high`);
+    await shot(page, "index-375-header");
     await page.check();
     await page.close();
   });

@@ -1048,3 +1048,32 @@ fn rules_check_reports_a_probe_expression_over_a_fact_that_does_not_exist() {
     );
     assert!(report.contains("did you mean `expired`?"), "{report}");
 }
+
+#[test]
+fn probe_prints_a_short_report_and_the_full_one_with_detail() {
+    let recording = super::fixture("probes/xrdp-expired-cert.json");
+    let recording = recording.to_str().unwrap();
+    let short = stdout(&rdp_doctor(
+        &["probe", "--replay", recording, "--width", "80"],
+        None,
+    ));
+    let lines = short.lines().count();
+    assert!(lines <= 40, "{lines} lines:\n{short}");
+    assert!(short.contains("Findings (4)"), "{short}");
+    assert!(short.contains("First steps\n  1. [client]"), "{short}");
+    assert!(
+        short
+            .trim_end()
+            .ends_with("More: --detail (evidence, causes, steps with commands, references)"),
+        "{short}"
+    );
+    let full = stdout(&rdp_doctor(
+        &["probe", "--replay", recording, "--width", "80", "--detail"],
+        None,
+    ));
+    assert!(full.contains("Findings and what to do (4)"), "{full}");
+    assert!(
+        full.lines().count() > 4 * lines,
+        "the full report is the long one"
+    );
+}

@@ -166,7 +166,18 @@ fn health_report_of_a_server_without_tls_as_text() {
     let replay = recording("xrdp-rdp-only");
     golden_exit(
         "probe-rdp-only.txt",
-        &["probe", "--width", "100", "--replay", &replay],
+        &["probe", "--width", "100", "--detail", "--replay", &replay],
+        1,
+    );
+}
+
+/// `probe`'s default: the probes, one line per finding, the first finding's first steps.
+#[test]
+fn short_health_report_of_a_server_without_tls_as_text() {
+    let replay = recording("xrdp-rdp-only");
+    golden_exit(
+        "probe-rdp-only-short.txt",
+        &["probe", "--width", "80", "--replay", &replay],
         1,
     );
 }

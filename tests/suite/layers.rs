@@ -19,7 +19,7 @@ const LAYERS: &[&[&str]] = &[
     &["catalog"],
     // the stages of a diagnosis, in the order data flows through them
     &["extract"],
-    &["matcher", "related"],
+    &["matcher", "related", "redact"],
     &["ranking"],
     &["probe"],
     &["render"],

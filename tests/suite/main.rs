@@ -10,6 +10,7 @@ mod lab;
 mod lab_servers;
 mod layers;
 mod probes;
+mod redact;
 mod rules;
 mod servers;
 mod site;
