@@ -69,6 +69,16 @@ impl Candidate {
             .sum();
         (positive, codes, text)
     }
+
+    /// How many of its probes confirmed it on a failing check, and how many confirmed it.
+    fn probe_findings(&self) -> (usize, usize) {
+        let confirmed = self.probes.iter().filter(|v| v.verdict == "confirmed");
+        let failing = confirmed
+            .clone()
+            .filter(|v| v.status == crate::model::probe::Status::Fail)
+            .count();
+        (failing, confirmed.count())
+    }
 }
 
 /// The confidence shown for a raw score.
@@ -79,10 +89,24 @@ pub fn confidence(raw: f64) -> f64 {
 
 /// Orders candidates best first: raw score, then specificity, then rule id.
 pub fn sort_candidates(candidates: &mut [Candidate], rules: &[Rule]) {
+    sort_candidates_by(candidates, rules, |_| 0);
+}
+
+/// Orders candidates best first by evidence, the rule id only where the evidence is the same:
+/// raw score; then how much of the paste names it (signatures, codes, words); then how many of
+/// its probes found the fault it explains; then `depth`, lower first (the connection step
+/// where that fault shows: a negotiation failure before a certificate problem).
+pub fn sort_candidates_by(
+    candidates: &mut [Candidate],
+    rules: &[Rule],
+    depth: impl Fn(&Candidate) -> usize,
+) {
     candidates.sort_by(|a, b| {
         b.raw
             .total_cmp(&a.raw)
             .then_with(|| b.specificity(rules).cmp(&a.specificity(rules)))
+            .then_with(|| b.probe_findings().cmp(&a.probe_findings()))
+            .then_with(|| depth(a).cmp(&depth(b)))
             .then_with(|| rules[a.rule].id.cmp(&rules[b.rule].id))
     });
 }

@@ -23,7 +23,7 @@ use serde_json::Value;
 
 use crate::catalog::{Knowledge, ProbeCheck, Problem, ProblemKind};
 use crate::limits::{HOST_NAME_CHARS, RECORDING_BYTES};
-use crate::matcher::{Candidate, confidence, sort_candidates};
+use crate::matcher::{Candidate, confidence, sort_candidates_by};
 use crate::yaml::Position;
 
 pub use crate::model::probe::{ProbeResult, ProbeScript, ProbeVerdict, Status};
@@ -461,7 +461,18 @@ pub fn rerank(
         candidate.score = confidence(candidate.raw);
         candidate.probes = verdicts;
     }
-    sort_candidates(&mut candidates, &knowledge.rules);
+    // Probes run in the order a connection goes: the earliest probe that found a rule's fault
+    // is where the connection first breaks.
+    let depth = |candidate: &Candidate| {
+        candidate
+            .probes
+            .iter()
+            .filter(|v| v.verdict == "confirmed" && v.status == Status::Fail)
+            .filter_map(|v| results.iter().position(|r| r.probe == v.probe))
+            .min()
+            .unwrap_or(usize::MAX)
+    };
+    sort_candidates_by(&mut candidates, &knowledge.rules, depth);
     (candidates, notices)
 }
 

@@ -65,7 +65,11 @@ pub struct NetError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NetErrorKind {
-    /// The name has no address (`resolve`).
+    /// The resolver answered that the name does not exist or has no address
+    /// (`name_not_found`).
+    NameNotFound,
+    /// The name could not be looked up: no working resolver, a temporary or system failure
+    /// (`resolve`).
     Resolve,
     /// Nothing listens on the port, or a firewall rejects it (`refused`).
     Refused,
@@ -105,6 +109,7 @@ impl NetErrorKind {
     /// The name scripts test (`error == "refused"`).
     pub fn as_str(self) -> &'static str {
         match self {
+            NetErrorKind::NameNotFound => "name_not_found",
             NetErrorKind::Resolve => "resolve",
             NetErrorKind::Refused => "refused",
             NetErrorKind::Unreachable => "unreachable",
@@ -212,6 +217,25 @@ pub async fn resolve(host: &str, limits: Limits) -> Result<Vec<IpAddr>, NetError
     resolve_until(host, deadline).await
 }
 
+/// What a resolver's error says: that the name does not exist (glibc's EAI_NONAME and
+/// EAI_NODATA, macOS's, Windows' WSAHOST_NOT_FOUND and WSANO_DATA), or that the lookup itself
+/// failed (EAI_AGAIN "Temporary failure in name resolution", EAI_SYSTEM, EAI_FAIL).
+fn resolver_error_kind(message: &str) -> NetErrorKind {
+    let message = message.to_ascii_lowercase();
+    let not_found = [
+        "name or service not known",
+        "no address associated with hostname",
+        "nodename nor servname provided",
+        "no such host is known",
+        "requested name is valid, but no data",
+    ];
+    if not_found.iter().any(|words| message.contains(words)) {
+        NetErrorKind::NameNotFound
+    } else {
+        NetErrorKind::Resolve
+    }
+}
+
 async fn resolve_until(host: &str, deadline: Instant) -> Result<Vec<IpAddr>, NetError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if let Ok(ip) = bare.parse::<IpAddr>() {
@@ -235,7 +259,7 @@ async fn resolve_until(host: &str, deadline: Instant) -> Result<Vec<IpAddr>, Net
                 Ok(ips)
             }
             Err(error) => Err(NetError::new(
-                NetErrorKind::Resolve,
+                resolver_error_kind(&error.to_string()),
                 format!("the name `{bare}` does not resolve ({error})"),
             )),
         }
@@ -1463,6 +1487,33 @@ pub(super) fn system_roots() -> Arc<rustls::RootCertStore> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_that_does_not_exist_is_told_from_a_resolver_that_does_not_work() {
+        for message in [
+            "failed to lookup address information: Name or service not known",
+            "failed to lookup address information: No address associated with hostname",
+            "failed to lookup address information: nodename nor servname provided, or not known",
+            "No such host is known. (os error 11001)",
+        ] {
+            assert_eq!(
+                resolver_error_kind(message),
+                NetErrorKind::NameNotFound,
+                "{message}"
+            );
+        }
+        for message in [
+            "failed to lookup address information: Temporary failure in name resolution",
+            "failed to lookup address information: System error",
+            "failed to lookup address information: Non-recoverable failure in name resolution",
+        ] {
+            assert_eq!(
+                resolver_error_kind(message),
+                NetErrorKind::Resolve,
+                "{message}"
+            );
+        }
+    }
 
     #[test]
     fn reads_negotiation_answers() {

@@ -88,6 +88,9 @@ pub struct InputReport {
 pub struct CodeReport {
     /// Normalised code (`0x904`).
     pub code: String,
+    /// The code as people write it for its role: decimal for an event ID (`36870`), else as
+    /// `code`.
+    pub shown: String,
     /// Most likely family, `null` when the catalog does not know the code.
     pub family: Option<String>,
     /// `error`, `extended`, `event_id`, `status` or `unknown`.
@@ -210,6 +213,7 @@ pub fn build_report(
         .iter()
         .map(|c| CodeReport {
             code: c.code.to_string(),
+            shown: shown(&c.code.to_string(), c.role.as_str()),
             family: c.family().map(|f| f.as_str().to_string()),
             role: c.role.as_str().to_string(),
             name: c.name.clone(),
@@ -1104,7 +1108,7 @@ fn side_label(side: Side) -> &'static str {
 
 /// A code as the report shows it: an event ID in decimal (`1149`), any other code in hex.
 fn shown_code(code: &CodeReport) -> String {
-    shown(&code.code, &code.role)
+    code.shown.clone()
 }
 
 /// `code` (hex) in the notation people use for its `role`: decimal for an event ID.

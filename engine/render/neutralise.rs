@@ -103,7 +103,7 @@ macro_rules! neutralise_fields {
 
 neutralise_fields!(Report { input, diagnoses, notices, probes; version });
 neutralise_fields!(InputReport { codes, hosts, messages; });
-neutralise_fields!(CodeReport { code, family, role, name, written, other_readings, aliases; });
+neutralise_fields!(CodeReport { code, shown, family, role, name, written, other_readings, aliases; });
 neutralise_fields!(MessageReport { key, name, lang, excerpt; });
 neutralise_fields!(Diagnosis {
     rule, entry, title, category, codes, evidence, summary, check_first, causes, steps, probes,

@@ -1077,3 +1077,23 @@ fn probe_prints_a_short_report_and_the_full_one_with_detail() {
         "the full report is the long one"
     );
 }
+
+#[test]
+fn event_ids_are_shown_in_decimal_in_every_format() {
+    let paste = "Schannel event 36870: A fatal error occurred when attempting to access the TLS server credential private key.";
+    let report = json(&rdp_doctor(&["diagnose", "--format", "json", paste], None));
+    let code = &report["input"]["codes"][0];
+    assert_eq!(
+        (code["code"].as_str(), code["shown"].as_str()),
+        (Some("0x9006"), Some("36870")),
+        "{code}"
+    );
+    let text = stdout(&rdp_doctor(&["diagnose", "--width", "100", paste], None));
+    assert!(text.contains("event ID 36870"), "{text}");
+    assert!(!text.contains("0x9006"), "{text}");
+    let markdown = stdout(&rdp_doctor(
+        &["diagnose", "--format", "markdown", paste],
+        None,
+    ));
+    assert!(markdown.contains("`36870`"), "{markdown}");
+}

@@ -646,3 +646,62 @@ fn more_scripts_than_run_at_once_wait_for_a_thread_and_all_finish() {
         assert_eq!(result.status, Status::Pass, "{result:#?}");
     }
 }
+
+/// A name the resolver says does not exist and a resolver that does not work are two causes
+/// with two fixes: the dns probe tells them apart, so its findings are ordered by what the
+/// resolver said, not by rule id (`dns-resolution-system-error` sorts first by name).
+#[test]
+fn a_name_that_does_not_exist_is_not_a_broken_resolver() {
+    let knowledge = knowledge();
+    let scripts = Arc::new(knowledge.probes.clone());
+    let name = "nohost.corp.example";
+    let findings = |error: &str, message: &str| {
+        let answer = serde_json::json!({ "ok": false, "error": error, "message": message });
+        let calls = vec![rdp_doctor::probe::host::HostCall {
+            probe: "dns".into(),
+            function: "resolve".into(),
+            args: vec![Value::from(name)],
+            answer,
+        }];
+        let target = Target {
+            host: name.into(),
+            port: 3389,
+            gateway: None,
+        };
+        let results =
+            run_probes_blocking(scripts.clone(), &target, &quick(), &Host::replay(calls)).unwrap();
+        assert_eq!(find(&results, "dns").status, Status::Fail);
+        let (ranked, notices) = rerank(knowledge, Vec::new(), &results);
+        assert!(notices.is_empty(), "{notices:?}");
+        ranked
+            .iter()
+            .map(|c| knowledge.rules[c.rule].id.clone())
+            .collect::<Vec<_>>()
+    };
+    let missing = findings(
+        "name_not_found",
+        "the name `nohost.corp.example` does not resolve (failed to lookup address information: Name or service not known)",
+    );
+    assert_eq!(
+        missing.first().map(String::as_str),
+        Some("host-name-not-found"),
+        "{missing:?}"
+    );
+    assert!(
+        !missing.iter().any(|id| id == "dns-resolution-system-error"),
+        "{missing:?}"
+    );
+    let broken = findings(
+        "resolve",
+        "the name `nohost.corp.example` does not resolve (failed to lookup address information: Temporary failure in name resolution)",
+    );
+    assert_eq!(
+        broken.first().map(String::as_str),
+        Some("dns-resolution-system-error"),
+        "{broken:?}"
+    );
+    assert!(
+        !broken.iter().any(|id| id == "host-name-not-found"),
+        "{broken:?}"
+    );
+}
