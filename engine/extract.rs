@@ -383,25 +383,28 @@ lazy_regex! {
 }
 /// The error words of [`ERROR_NUMBER`] and [`NUMBER_ERROR`], in any case: a fast test that
 /// a paste can hold one.
+/// The error words of the languages RDP clients speak, each in the cases a non-ASCII word is
+/// written in (ASCII case is folded by the search).
+pub(crate) const ERROR_WORDS: &[&str] = &[
+    "erro",
+    "erreur",
+    "fehler",
+    "ошибк",
+    "Ошибк",
+    "ОШИБК",
+    "błąd",
+    "BŁĄD",
+    "hata",
+    "fout",
+    "错误",
+    "錯誤",
+    "エラー",
+    "오류",
+];
 static ERROR_WORD: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build([
-            "erro",
-            "erreur",
-            "fehler",
-            "ошибк",
-            "Ошибк",
-            "ОШИБК",
-            "błąd",
-            "BŁĄD",
-            "hata",
-            "fout",
-            "错误",
-            "錯誤",
-            "エラー",
-            "오류",
-        ])
+        .build(ERROR_WORDS)
         .expect("fixed patterns build")
 });
 lazy_regex! {

@@ -6,7 +6,7 @@
 //! [`matcher`] (ranks the rules and lists the catalog meanings no rule explains), [`related`]
 //! (rules that share a paste's words when nothing is recognised), [`redact`] (hides the hosts,
 //! addresses and names of a paste), [`ranking`] (the whole list a report shows), `probe` (checks a live host and re-ranks) and `render` (the
-//! report); then `site` and `check` (`rules check`); and `cli` on top.
+//! report); then `site`, `check` (`rules check`) and `scan` (whole logs); and `cli` on top.
 //!
 //! Features: `cli` (the default) is the command line and all it offers; without it the
 //! library is the engine alone (load, extract, rank), which also builds for WebAssembly
@@ -37,6 +37,8 @@ pub mod render;
 pub mod rule_regex;
 #[cfg(feature = "probe")]
 pub mod sandbox;
+#[cfg(feature = "cli")]
+pub mod scan;
 pub mod search;
 #[cfg(feature = "cli")]
 pub mod site;

@@ -23,12 +23,14 @@ mod catalog;
 mod diagnose;
 mod explain;
 mod rules;
+mod scan;
 mod site;
 
 use self::catalog::*;
 use self::diagnose::*;
 use self::explain::*;
 use self::rules::*;
+use self::scan::*;
 use self::site::*;
 
 /// Exit code: a diagnosis was made (or the command succeeded).
@@ -68,6 +70,10 @@ pub enum Command {
     /// Check a live host: name, TCP port, RDP security negotiation, TLS certificate, NLA and
     /// (with --gateway) the RD Gateway; a health report with the remedy for each problem.
     Probe(ProbeArgs),
+    /// Read whole logs (FreeRDP, Remmina, xrdp, guacd, client logs; plain or gzip; folders;
+    /// `-` for standard input) line by line and report each distinct problem once: how often,
+    /// first and last seen, hosts, and sample lines.
+    Scan(ScanArgs),
     /// Work with the rules.
     #[command(subcommand)]
     Rules(RulesCommand),
@@ -184,6 +190,27 @@ pub struct DiagnoseArgs {
     /// Probe options.
     #[command(flatten)]
     pub probing: ProbeOptions,
+}
+
+/// Arguments of `scan`.
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Log files or folders to read (a folder whole); `-` reads standard input.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Wrap text output to this many columns (default: the terminal's width, or 100).
+    #[arg(long, value_name = "COLUMNS")]
+    pub width: Option<usize>,
+    /// List at most N problems in text and Markdown (JSON lists all).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub top: Option<u16>,
+    /// Replace host names, addresses, user and domain names in the sample lines and hosts
+    /// with placeholders, as `diagnose --redact` does.
+    #[arg(long)]
+    pub redact: bool,
 }
 
 /// Options shared by the commands that probe a host.
@@ -402,6 +429,7 @@ pub fn run() -> ExitCode {
         Command::Diagnose(args) => diagnose(&knowledge, args),
         Command::Explain(args) => explain(&knowledge, args),
         Command::Probe(args) => probe(&knowledge, args),
+        Command::Scan(args) => scan(&knowledge, args),
         Command::Rules(RulesCommand::List {
             category,
             only_extra,

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["probe"],
     &["render"],
     // what is built from the stages
-    &["site", "check"],
+    &["site", "check", "scan"],
     // the command line
     &["cli", "fuzzing"],
 ];

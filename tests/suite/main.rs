@@ -12,6 +12,7 @@ mod layers;
 mod probes;
 mod redact;
 mod rules;
+mod scan;
 mod servers;
 mod site;
 
