@@ -376,14 +376,20 @@ impl<'k> Scanner<'k> {
         self.notices.push(notice);
     }
 
-    /// Reads one input to its end; gzip is recognised by its first bytes.
+    /// Reads one input to its end. Gzip is recognised by its first bytes, and so is UTF-16
+    /// with a byte-order mark (what Event Viewer's "Save as text" writes), read as UTF-8.
     pub fn read(&mut self, name: &str, reader: impl Read) -> std::io::Result<()> {
         let mut buffered = BufReader::with_capacity(64 * 1024, reader);
-        let gzip = buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]);
-        if gzip {
-            self.read_chunks(name, flate2::bufread::MultiGzDecoder::new(buffered), true)
-        } else {
-            self.read_chunks(name, buffered, false)
+        if buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
+            let mut decoded = BufReader::new(flate2::bufread::MultiGzDecoder::new(buffered));
+            return match utf16_of(decoded.fill_buf()?) {
+                Some(encoding) => self.read_chunks(name, Utf16Reader::new(decoded, encoding), true),
+                None => self.read_chunks(name, decoded, true),
+            };
+        }
+        match utf16_of(buffered.fill_buf()?) {
+            Some(encoding) => self.read_chunks(name, Utf16Reader::new(buffered, encoding), false),
+            None => self.read_chunks(name, buffered, false),
         }
     }
 
@@ -665,6 +671,62 @@ fn line_ends(chunk: &[u8]) -> (u64, u64) {
     (ends, long)
 }
 
+/// The UTF-16 encoding whose byte-order mark `start` begins with.
+fn utf16_of(start: &[u8]) -> Option<&'static encoding_rs::Encoding> {
+    match start {
+        [0xff, 0xfe, ..] => Some(encoding_rs::UTF_16LE),
+        [0xfe, 0xff, ..] => Some(encoding_rs::UTF_16BE),
+        _ => None,
+    }
+}
+
+/// A UTF-16 input read as UTF-8, a buffer at a time (the byte-order mark is dropped).
+struct Utf16Reader<R> {
+    inner: R,
+    decoder: encoding_rs::Decoder,
+    raw: Vec<u8>,
+    decoded: String,
+    at: usize,
+    done: bool,
+}
+
+impl<R: Read> Utf16Reader<R> {
+    fn new(inner: R, encoding: &'static encoding_rs::Encoding) -> Utf16Reader<R> {
+        Utf16Reader {
+            inner,
+            decoder: encoding.new_decoder_with_bom_removal(),
+            raw: vec![0; 64 * 1024],
+            decoded: String::new(),
+            at: 0,
+            done: false,
+        }
+    }
+}
+
+impl<R: Read> Read for Utf16Reader<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.at == self.decoded.len() && !self.done {
+            let read = self.inner.read(&mut self.raw)?;
+            self.done = read == 0;
+            self.decoded.clear();
+            self.at = 0;
+            let room = self
+                .decoder
+                .max_utf8_buffer_length(read)
+                .unwrap_or(read * 3 + 16);
+            self.decoded.reserve(room);
+            let _ = self
+                .decoder
+                .decode_to_string(&self.raw[..read], &mut self.decoded, self.done);
+        }
+        let rest = &self.decoded.as_bytes()[self.at..];
+        let n = rest.len().min(out.len());
+        out[..n].copy_from_slice(&rest[..n]);
+        self.at += n;
+        Ok(n)
+    }
+}
+
 /// Fills `buffer` from `reader` as far as it goes; fewer bytes only at the end of the input.
 fn read_full(reader: &mut impl Read, buffer: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
@@ -712,6 +774,36 @@ mod tests {
             Level::Warning
         );
         assert_eq!(level_of("[INFO ] disconnected"), Level::Info);
+    }
+
+    /// An event saved as text by Event Viewer is UTF-16 with a byte-order mark, plain or
+    /// gzip-compressed: read as the same lines as its UTF-8 text.
+    #[test]
+    fn utf16_event_exports_are_read_as_text() {
+        let knowledge = &Knowledge::embedded();
+        let text = "Log Name:      System\r\nSource:        Schannel\r\nEvent ID:      36870\r\nLevel:         Error\r\nDescription:\r\nA fatal error occurred when attempting to access the TLS server credential private key. The error code returned from the cryptographic module is 0x8009030D.\r\n";
+        let report = |bytes: &[u8]| {
+            let mut scanner = Scanner::new(knowledge);
+            scanner.read("event.txt", bytes).unwrap();
+            let report = scanner.finish(None);
+            let problems: Vec<(String, u64, u64)> = report
+                .problems
+                .iter()
+                .map(|p| (p.id.clone(), p.count, p.first.line))
+                .collect();
+            (report.inputs[0].lines, problems)
+        };
+        let utf8 = report(text.as_bytes());
+        assert!(!utf8.1.is_empty(), "the event names a problem");
+        let mut little: Vec<u8> = vec![0xff, 0xfe];
+        little.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
+        assert_eq!(report(&little), utf8);
+        let mut big: Vec<u8> = vec![0xfe, 0xff];
+        big.extend(text.encode_utf16().flat_map(u16::to_be_bytes));
+        assert_eq!(report(&big), utf8);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut encoder, &little).unwrap();
+        assert_eq!(report(&encoder.finish().unwrap()), utf8);
     }
 
     /// Lines counted and numbered across chunks, a last line without its end, a line longer

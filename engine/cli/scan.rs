@@ -104,11 +104,12 @@ fn render_scan(report: &ScanReport, markdown: bool, width: usize, top: Option<us
         return out;
     }
     let shown = top.unwrap_or(usize::MAX).min(report.problems.len());
+    let count = report.problems.len();
     let _ = writeln!(
         out,
-        "\n{}{} problems, worst first",
+        "\n{}{count} {}, worst first",
         if markdown { "## " } else { "" },
-        report.problems.len()
+        if count == 1 { "problem" } else { "problems" }
     );
     for (n, problem) in report.problems.iter().take(shown).enumerate() {
         let times = if problem.count == 1 {
