@@ -336,6 +336,7 @@ macro_rules! lazy_regex {
             LazyLock::new(|| Regex::new($pattern).expect("a constant, valid regex"));
     };
 }
+pub(crate) use lazy_regex;
 
 lazy_regex! {
     /// What may follow a code label: a closing quote (JSON's `"code": 519`), a separator, then

@@ -13,7 +13,7 @@ use aho_corasick::{AhoCorasick, MatchKind};
 use indexmap::IndexMap;
 use regex::Regex;
 
-use crate::extract::{Extraction, FQDN, IPV4};
+use crate::extract::{Extraction, FQDN, IPV4, lazy_regex};
 
 /// What a redacted value identifies; it names the placeholder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,36 +152,28 @@ const PUBLIC_DOMAINS: &[&str] = &[
     "freerdp.com",
 ];
 
-macro_rules! regex {
-    ($(#[$meta:meta])* $name:ident = $pattern:expr) => {
-        $(#[$meta])*
-        static $name: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new($pattern).expect("a constant, valid regex"));
-    };
-}
-
-regex! {
+lazy_regex! {
     /// An e-mail address or user principal name.
     EMAIL = r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+\b"
 }
-regex! {
+lazy_regex! {
     /// `DOMAIN\user` (or `.\user`) after a space, quote, colon or bracket.
     DOMAIN_USER = r#"(?:^|[\s"'(\[=:,;])(?P<domain>[A-Za-z0-9][A-Za-z0-9._-]{0,62}|\.)\\(?P<user>[A-Za-z0-9_][A-Za-z0-9._$-]{0,63})"#
 }
-regex! {
+lazy_regex! {
     /// A labelled value: `User: jdoe`, `Account Domain: CONTOSO`, `Workstation Name: PC01`,
     /// `user=jdoe`, `for user jdoe`, xrdp's `username jdoe`, and FreeRDP's `/u:`, `/d:`, `/v:`, `/g:` options.
     LABELLED = r#"(?i)(?:\b(?P<label>account name|account domain|target user ?name|target domain ?name|user ?name|user|login|logon name|benutzername|benutzer|nom d'utilisateur|utilisateur|nombre de usuario|usuario|domain|domaine|dominio|domäne|workstation name|workstation|computer name|computer|client name|client address|client ip|source network address|source address|server name|server|host ?name|host|rechner|ordinateur|equipo)\s*[:=]|\b(?:for user|user ?name)\s|(?:^|\s)[/-](?P<option>v|u|d|g|gu|gd):)[ \t]*['"]?(?P<value>[^\s'",;]+)"#
 }
-regex! {
+lazy_regex! {
     /// The host of a URL.
     URL_HOST = r"(?i)\b(?:https?|rdp|wss?|ldaps?)://(?:[^@/\s]+@)?(?P<host>\[[0-9a-f:.%]+\]|[^/\s:?#'<>\]]+)"
 }
-regex! {
+lazy_regex! {
     /// A run of hex digits and colons that may be an IPv6 address.
     IPV6 = r"(?i)[0-9a-f]{0,4}(?::[0-9a-f]{0,4}){2,7}(?:%[0-9a-z]+)?"
 }
-regex! {
+lazy_regex! {
     /// The parts of an X.509 name worth hiding: `CN=`, `O=`, `OU=`, `DC=`, `E=`.
     NAME_PART = r#"(?i)(?:^|[,/;+]\s*)(?P<key>CN|O|OU|DC|E|emailAddress)\s*=\s*(?P<value>"[^"]*"|[^,/;+]+)"#
 }
@@ -409,18 +401,7 @@ impl Redactor {
                 "E" | "EMAILADDRESS" => Kind::Email,
                 _ => Kind::Organisation,
             };
-            if kind == Kind::Host {
-                // A common name may be an address, a name, or a person.
-                let before = self.values.len();
-                self.learn_host(value_text);
-                if self.values.len() == before
-                    && !self.values.contains_key(&value_text.to_lowercase())
-                {
-                    found.push((value.start(), Kind::Host, value_text.to_string()));
-                }
-            } else {
-                found.push((value.start(), kind, value_text.to_string()));
-            }
+            found.push((value.start(), kind, value_text.to_string()));
         }
         found.sort_by_key(|(at, _, _)| *at);
         for (_, kind, value) in found {

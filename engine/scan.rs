@@ -312,12 +312,7 @@ fn level_of(line: &str) -> Level {
 }
 
 fn shortened(text: &str) -> String {
-    let text = text.trim_end();
-    if text.chars().count() <= SAMPLE_CHARS {
-        return text.to_string();
-    }
-    let cut: String = text.chars().take(SAMPLE_CHARS - 1).collect();
-    format!("{cut}…")
+    crate::render::shorten(text.trim_end(), SAMPLE_CHARS)
 }
 
 impl<'k> Scanner<'k> {

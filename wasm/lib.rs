@@ -108,10 +108,7 @@ pub unsafe extern "C" fn redact(ptr: *mut u8, len: usize) -> u32 {
     let text = unsafe { take(ptr, len) };
     answer(ENGINE.with(|engine| match &*engine.borrow() {
         Some(engine) => {
-            let text = match text.char_indices().nth(MAX_PASTE_CHARS) {
-                Some((cut, _)) => &text[..cut],
-                None => text.as_str(),
-            };
+            let (text, _) = within_limit(&text);
             let extraction = engine.extractor.extract(text);
             let redactor = Redactor::for_paste(text, &extraction);
             Ok(json!({ "text": redactor.apply(text), "hidden": redactor.len() }))
@@ -160,13 +157,18 @@ fn load_bundle(text: &str) -> Result<Value, String> {
     Ok(summary)
 }
 
+/// The paste cut to [`MAX_PASTE_CHARS`], and whether it was cut.
+fn within_limit(text: &str) -> (&str, bool) {
+    match text.char_indices().nth(MAX_PASTE_CHARS) {
+        Some((cut, _)) => (&text[..cut], true),
+        None => (text, false),
+    }
+}
+
 /// The answer to one paste: the codes, messages and hosts found, and the ranked candidates
 /// with their evidence and the words of the paste behind it.
 fn diagnosis(engine: &Engine, text: &str) -> Value {
-    let (text, truncated) = match text.char_indices().nth(MAX_PASTE_CHARS) {
-        Some((cut, _)) => (&text[..cut], true),
-        None => (text, false),
-    };
+    let (text, truncated) = within_limit(text);
     let extraction = engine.extractor.extract(text);
     let candidates = engine.matcher.rank(&extraction, text);
     let ranking = Ranking::complete(engine.knowledge, &extraction, text, candidates, || {

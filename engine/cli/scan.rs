@@ -162,12 +162,7 @@ fn render_scan(report: &ScanReport, markdown: bool, width: usize, top: Option<us
         }
         let lead = format!("{:>3}. {:<5}  ", n + 1, level_label(problem.level));
         let title: String = clean(&problem.title);
-        let room = width.saturating_sub(lead.len()).max(20);
-        let title = if title.chars().count() > room {
-            format!("{}…", title.chars().take(room - 1).collect::<String>())
-        } else {
-            title
-        };
+        let title = render::shorten(&title, width.saturating_sub(lead.len()).max(20));
         let _ = writeln!(out, "\n{lead}{title}");
         let indent = " ".repeat(lead.len());
         let when = if problem.count == 1 {
@@ -207,12 +202,7 @@ fn render_scan(report: &ScanReport, markdown: bool, width: usize, top: Option<us
                 sample.seen.line,
                 clean(&sample.text)
             );
-            let room = width.saturating_sub(indent.len() + 2).max(20);
-            let line = if line.chars().count() > room {
-                format!("{}…", line.chars().take(room - 1).collect::<String>())
-            } else {
-                line
-            };
+            let line = render::shorten(&line, width.saturating_sub(indent.len() + 2).max(20));
             let _ = writeln!(out, "{indent}> {line}");
         }
     }

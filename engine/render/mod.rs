@@ -1090,7 +1090,8 @@ fn recognised_line(input: &InputReport) -> String {
 }
 
 /// `text` cut to `room` characters, with an ellipsis when cut.
-fn shorten(text: &str, room: usize) -> String {
+/// The text cut to `room` characters, ending in `…` when cut.
+pub fn shorten(text: &str, room: usize) -> String {
     if text.chars().count() <= room {
         return text.to_string();
     }
