@@ -802,6 +802,14 @@ impl Knowledge {
                 ));
                 continue;
             }
+            if !entry.providers.is_empty() && parsed.family != Family::EventId {
+                self.problems.push(Problem::new(
+                    ProblemKind::Value,
+                    file,
+                    index.locate(&path),
+                    "`providers` is only for event IDs (family `event_id`)",
+                ));
+            }
             let entry = CatalogEntry {
                 family: parsed.family,
                 code,
@@ -814,6 +822,7 @@ impl Knowledge {
                 note: entry.note,
                 category: entry.category,
                 check_first: entry.check_first,
+                providers: entry.providers,
                 references: entry.references,
                 origin: file.origin.clone(),
             };

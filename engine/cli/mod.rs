@@ -207,10 +207,40 @@ pub struct ScanArgs {
     /// List at most N problems in text and Markdown (JSON lists all).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub top: Option<u16>,
-    /// Replace host names, addresses, user and domain names in the sample lines and hosts
-    /// with placeholders, as `diagnose --redact` does.
+    /// Replace host names, addresses, user and domain names in the sample lines, hosts,
+    /// users and clients with placeholders, as `diagnose --redact` does.
     #[arg(long)]
     pub redact: bool,
+    /// Leave out lines and events before this time: `2024-01-05`, `2024-01-05 10:00`,
+    /// `2024-01-05T10:00:00Z`. Times are compared as the logs write them (event logs: UTC);
+    /// lines without a date are kept.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    pub since: Option<String>,
+    /// Leave out lines and events after this time (as `--since`; a date alone means its
+    /// end).
+    #[arg(long, value_name = "TIME", value_parser = parse_time_until)]
+    pub until: Option<String>,
+    /// Show no progress bar (one is shown on standard error when it is a terminal and the
+    /// inputs are over 8 MB).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+fn parse_time(text: &str) -> Result<String, String> {
+    crate::scan::sortable_time(text.trim()).ok_or_else(|| {
+        "a date and time such as 2024-01-05, 2024-01-05 10:00 or 2024-01-05T10:00:00Z".into()
+    })
+}
+
+fn parse_time_until(text: &str) -> Result<String, String> {
+    let time = parse_time(text)?;
+    // A date alone, or a time without seconds, reaches to the end of that day or minute.
+    let digits = text.trim().chars().filter(char::is_ascii_digit).count();
+    Ok(match digits {
+        0..=8 => format!("{}23:59:59", &time[..11]),
+        9..=12 => format!("{}:59", &time[..16]),
+        _ => time,
+    })
 }
 
 /// Options shared by the commands that probe a host.

@@ -15,18 +15,27 @@ pub(super) fn scan(knowledge: &Knowledge, args: &ScanArgs) -> u8 {
         return fail("nothing to scan: give log files, folders, or `-` for standard input");
     }
     let mut scanner = Scanner::new(knowledge);
+    scanner.window(args.since.clone(), args.until.clone());
     problems.into_iter().for_each(|p| scanner.notice(p));
+    let bar = progress_bar(!args.no_progress, &inputs);
     for input in &inputs {
         let name = input.name();
         let result = match input {
             Input::Stdin => scanner.read(&name, std::io::stdin().lock()),
-            Input::File(path) => {
-                std::fs::File::open(path).and_then(|file| scanner.read(&name, file))
-            }
+            Input::File(path) => std::fs::File::open(path).and_then(|file| {
+                let counted = Counted {
+                    inner: file,
+                    bar: bar.clone(),
+                };
+                scanner.read_file(&name, counted)
+            }),
         };
         if let Err(error) = result {
             scanner.notice(format!("{name}: read stopped: {error}"));
         }
+    }
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
     }
     let mut redactor = Redactor::new();
     let report = scanner.finish(args.redact.then_some(&mut redactor));
@@ -49,6 +58,54 @@ pub(super) fn scan(knowledge: &Knowledge, args: &ScanArgs) -> u8 {
         EXIT_NO_MATCH
     } else {
         EXIT_DIAGNOSED
+    }
+}
+
+/// A progress bar over the files' bytes on standard error, when it is a terminal and the
+/// files are over 8 MB (never when standard error is piped).
+fn progress_bar(wanted: bool, inputs: &[Input]) -> Option<indicatif::ProgressBar> {
+    let total: u64 = inputs
+        .iter()
+        .filter_map(|input| match input {
+            Input::File(path) => std::fs::metadata(path).ok().map(|m| m.len()),
+            Input::Stdin => None,
+        })
+        .sum();
+    if !wanted || total <= 8_000_000 || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(
+        Some(total),
+        indicatif::ProgressDrawTarget::stderr(),
+    );
+    let style = indicatif::ProgressStyle::with_template(
+        "{spinner} scanning {bar:30} {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+    );
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    Some(bar)
+}
+
+/// A file that moves the progress bar by the bytes read from it.
+struct Counted<R> {
+    inner: R,
+    bar: Option<indicatif::ProgressBar>,
+}
+
+impl<R: std::io::Read> std::io::Read for Counted<R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.inner.read(buffer)?;
+        if let Some(bar) = &self.bar {
+            bar.inc(read as u64);
+        }
+        Ok(read)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Counted<R> {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(to)
     }
 }
 
@@ -94,13 +151,25 @@ fn render_scan(report: &ScanReport, markdown: bool, width: usize, top: Option<us
         inputs => format!("{} inputs", inputs.len()),
     };
     let heading = if markdown { "# " } else { "" };
-    let _ = writeln!(
-        out,
-        "{heading}Scanned {names} ({lines} lines, {} diagnosed)",
-        report.diagnosed_lines
-    );
+    let events: u64 = report.inputs.iter().map(|i| i.events).sum();
+    let mut read = Vec::new();
+    if lines > 0 || events == 0 {
+        read.push(format!("{lines} lines"));
+    }
+    if events > 0 {
+        read.push(format!("{events} events"));
+    }
+    read.push(format!("{} diagnosed", report.diagnosed_lines));
+    if report.outside_window > 0 {
+        read.push(format!("{} outside --since/--until", report.outside_window));
+    }
+    if report.undated > 0 {
+        read.push(format!("{} kept without a date", report.undated));
+    }
+    let _ = writeln!(out, "{heading}Scanned {names} ({})", read.join(", "));
     if report.problems.is_empty() {
         let _ = writeln!(out, "\nNo problem recognised.");
+        render_attempts(&mut out, report, markdown, width, top, &clean);
         return out;
     }
     let shown = top.unwrap_or(usize::MAX).min(report.problems.len());
@@ -211,6 +280,7 @@ fn render_scan(report: &ScanReport, markdown: bool, width: usize, top: Option<us
     } else {
         String::new()
     };
+    render_attempts(&mut out, report, markdown, width, top, &clean);
     let _ = writeln!(
         out,
         "\nFor the causes and fixes of a problem: rdp-doctor diagnose \"<a sample line>\"{}",
@@ -221,4 +291,94 @@ fn render_scan(report: &ScanReport, markdown: bool, width: usize, top: Option<us
         }
     );
     out
+}
+
+/// How many failed attempts the text report lists without `--top`.
+const ATTEMPTS_SHOWN: usize = 10;
+
+/// The connection attempts: how many, how many failed, and the failed ones in the order they
+/// started, each in one line with the step that ended it.
+fn render_attempts(
+    out: &mut String,
+    report: &ScanReport,
+    markdown: bool,
+    width: usize,
+    top: Option<usize>,
+    clean: &dyn Fn(&str) -> String,
+) {
+    use std::fmt::Write as _;
+    let attempts = &report.attempts;
+    if attempts.total == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}Connection attempts: {}, {} failed",
+        if markdown { "## " } else { "" },
+        attempts.total,
+        attempts.failed
+    );
+    let failed: Vec<_> = report.episodes.iter().filter(|e| e.failed()).collect();
+    let shown = top.unwrap_or(ATTEMPTS_SHOWN).min(failed.len());
+    if shown > 0 && markdown {
+        let _ = writeln!(
+            out,
+            "\n| Started | Attempt | Steps | Ended with |\n| --- | --- | --- | --- |"
+        );
+    } else if shown > 0 {
+        let _ = writeln!(out);
+    }
+    for episode in failed.iter().take(shown) {
+        let when = episode
+            .first
+            .time
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", episode.first.input, episode.first.line));
+        let mut who: Vec<String> = episode.users.iter().map(|u| format!("user {u}")).collect();
+        who.extend(
+            episode
+                .clients
+                .iter()
+                .filter(|c| !episode.key.contains(c.as_str()))
+                .map(|c| format!("from {c}")),
+        );
+        let key = if who.is_empty() {
+            episode.key.clone()
+        } else {
+            format!("{} ({})", episode.key, who.join(", "))
+        };
+        let outcome = format!(
+            "{} {}: {}",
+            level_label(episode.outcome.level),
+            episode.outcome.id,
+            episode.outcome.title
+        );
+        if markdown {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                crate::render::markdown_text(&clean(&when)),
+                crate::render::markdown_text(&clean(&key)),
+                episode.count,
+                crate::render::markdown_text(&clean(&outcome))
+            );
+        } else {
+            let steps = if episode.count == 1 { "step" } else { "steps" };
+            let line = format!(
+                "  {}  {}, {} {steps} -> {}",
+                clean(&when),
+                clean(&key),
+                episode.count,
+                clean(&outcome)
+            );
+            let _ = writeln!(out, "{}", render::shorten(&line, width.max(40)));
+        }
+    }
+    if failed.len() > shown {
+        let _ = writeln!(
+            out,
+            "\n{} more failed attempts: --top N or --format json",
+            failed.len() - shown
+        );
+    }
 }

@@ -74,6 +74,11 @@ pub(crate) struct EntryFile {
     pub category: Option<Category>,
     /// What to check first, in a sentence or two (a template, like a rule's texts).
     pub check_first: Option<String>,
+    /// For an event ID: the event providers (`Source` in Event Viewer) that log it with this
+    /// meaning, such as `Microsoft-Windows-Security-Auditing`. An event ID is only unique
+    /// within its provider: an event of another provider with the same number is not this one.
+    #[serde(default)]
+    pub providers: Vec<String>,
     /// Where the facts come from.
     #[serde(default)]
     pub references: Vec<Reference>,
@@ -104,6 +109,8 @@ pub struct CatalogEntry {
     pub category: Option<Category>,
     /// What to check first (a template).
     pub check_first: Option<String>,
+    /// For an event ID, the providers that log it with this meaning (none: not known).
+    pub providers: Vec<String>,
     /// Where the facts come from.
     pub references: Vec<Reference>,
     /// The file the entry came from.

@@ -503,6 +503,7 @@ impl<'k> Site<'k> {
             category: entry.category.unwrap_or(Category::Other).as_str(),
             check_first: render::check_first_text(entry),
             aliases: entry.aliases.clone(),
+            providers: entry.providers.clone(),
             messages: entry
                 .messages
                 .iter()
@@ -904,6 +905,7 @@ struct CodeView {
     category: &'static str,
     check_first: Option<String>,
     aliases: Vec<String>,
+    providers: Vec<String>,
     messages: Vec<Messages>,
     note: Option<String>,
     references: Vec<Link>,

@@ -206,3 +206,259 @@ fn redacted_samples_and_bad_paths() {
         "{stderr}"
     );
 }
+
+/// A fixture of `tests/fixtures/events/`.
+fn event_fixture(name: &str) -> String {
+    format!(
+        "{}/tests/fixtures/events/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// Each problem's id, count, first time and first record id.
+fn event_problems(report: &Value) -> Vec<(String, u64, String, u64)> {
+    report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["count"].as_u64().unwrap(),
+                p["first"]["time"].as_str().unwrap_or_default().to_string(),
+                p["first"]["record"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
+/// The real RdpCoreTS log: every event 140 ("the user name or password is not correct") is
+/// one problem, counted as often as the file holds it (counted here with the `evtx` crate
+/// itself), first seen at the first one's record; the events of one ActivityID are one
+/// attempt.
+#[test]
+fn evtx_events_are_diagnosed_and_grouped_into_attempts() {
+    let path = event_fixture("rdpcorets-operational.evtx");
+    let mut parser = evtx::EvtxParser::from_path(&path).unwrap();
+    let mut failures = Vec::new();
+    let mut records = 0;
+    for record in parser.records_json_value().flatten() {
+        records += 1;
+        let system = &record.data["Event"]["System"];
+        if system["EventID"] == 140 {
+            failures.push((
+                record.event_record_id,
+                system["TimeCreated"]["#attributes"]["SystemTime"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            ));
+        }
+    }
+    assert!(failures.len() > 100, "the fixture holds many failed logons");
+    let report = json(&run(&["scan", "--format", "json", &path]));
+    let input = &report["inputs"][0];
+    assert_eq!(input["format"], "evtx");
+    assert_eq!(input["events"], records);
+    let problem = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "event:0x8c")
+        .unwrap_or_else(|| panic!("no event 140 problem: {report:#}"));
+    assert_eq!(problem["category"], "credentials");
+    assert_eq!(problem["level"], "warning");
+    assert_eq!(problem["count"], failures.len() as u64);
+    assert_eq!(problem["first"]["record"], failures[0].0);
+    assert_eq!(problem["first"]["time"], failures[0].1.as_str());
+    assert_eq!(problem["last"]["record"], failures.last().unwrap().0);
+    // Attempts: grouped by ActivityID; those with a failed logon failed.
+    let attempts = &report["attempts"];
+    let episodes = report["episodes"].as_array().unwrap();
+    assert!(attempts["failed"].as_u64().unwrap() > 0);
+    assert_eq!(
+        attempts["total"].as_u64().unwrap(),
+        episodes.len() as u64 + attempts["not_listed"].as_u64().unwrap()
+    );
+    let with_failure: Vec<&Value> = episodes
+        .iter()
+        .filter(|e| {
+            e["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|s| s["id"] == "event:0x8c")
+        })
+        .collect();
+    assert!(!with_failure.is_empty());
+    for episode in with_failure {
+        assert!(
+            episode["key"].as_str().unwrap().starts_with("activity {"),
+            "{episode:#}"
+        );
+        assert_ne!(episode["outcome"]["level"], "info", "{episode:#}");
+        assert!(!episode["clients"].as_array().unwrap().is_empty());
+    }
+    // The text report lists the failed attempts after the problems.
+    let text = String::from_utf8(run(&["scan", "--width", "100", &path]).stdout).unwrap();
+    assert!(text.contains("Connection attempts: "), "{text}");
+    assert!(text.contains("activity {"), "{text}");
+}
+
+/// The same real events exported as XML (as wevtutil writes them, one after another), as JSON
+/// lines (evtx_dump's `jsonl`) and as one pretty JSON list give the same problems as the
+/// EVTX file.
+#[test]
+fn xml_json_lines_and_json_list_exports_read_as_the_evtx() {
+    let path = event_fixture("rdpcorets-operational.evtx");
+    let settings = || evtx::ParserSettings::new().indent(false);
+    let dir = tempfile::tempdir().unwrap();
+    let mut xml = String::new();
+    let mut parser = evtx::EvtxParser::from_path(&path)
+        .unwrap()
+        .with_configuration(settings());
+    for record in parser.records().flatten() {
+        xml.push_str(&record.data);
+        xml.push('\n');
+    }
+    let mut lines = String::new();
+    let mut list = Vec::new();
+    let mut parser = evtx::EvtxParser::from_path(&path)
+        .unwrap()
+        .with_configuration(settings());
+    for record in parser.records_json_value().flatten() {
+        lines.push_str(&record.data.to_string());
+        lines.push('\n');
+        list.push(record.data);
+    }
+    let exports = [
+        ("events.xml", xml),
+        ("events.jsonl", lines),
+        ("events.json", serde_json::to_string_pretty(&list).unwrap()),
+    ];
+    let expected = event_problems(&json(&run(&["scan", "--format", "json", &path])));
+    assert!(expected.len() >= 3, "{expected:?}");
+    for (name, text) in exports {
+        let file = dir.path().join(name);
+        std::fs::write(&file, text).unwrap();
+        let report = json(&run(&["scan", "--format", "json", file.to_str().unwrap()]));
+        let format = if name.ends_with("xml") { "xml" } else { "json" };
+        assert_eq!(report["inputs"][0]["format"], format, "{name}");
+        assert_eq!(report["inputs"][0]["events"], list.len() as u64, "{name}");
+        assert_eq!(event_problems(&report), expected, "{name}");
+    }
+}
+
+/// Failed logons of the Security log are told apart by their sub-status: a bad password, a
+/// locked account (with its lockout event 4740), a disabled account and a logon type not
+/// granted are four problems; a successful logon is a step, not a problem.
+#[test]
+fn failed_logons_are_decoded_by_their_sub_status() {
+    let path = event_fixture("failed-logons.xml");
+    let report = json(&run(&["scan", "--format", "json", &path]));
+    let mut found: Vec<(String, u64)> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    found.sort();
+    let mut expected = vec![
+        ("credentials-did-not-work".to_string(), 3),
+        ("account-locked-out".to_string(), 3),
+        ("account-disabled-or-expired".to_string(), 1),
+        ("deny-logon-through-rds-policy".to_string(), 1),
+    ];
+    expected.sort();
+    assert_eq!(found, expected);
+    // alice's five failures from one address are one failed attempt; carol's logon went
+    // through.
+    let episodes = report["episodes"].as_array().unwrap();
+    let alice = episodes.iter().find(|e| e["users"][0] == "alice").unwrap();
+    assert_eq!(alice["count"], 5);
+    assert_eq!(alice["outcome"]["id"], "account-locked-out");
+    let carol = episodes.iter().find(|e| e["users"][0] == "carol").unwrap();
+    assert_eq!(carol["outcome"]["level"], "info");
+    assert_eq!(report["attempts"]["failed"], 3);
+    // Redacted, no user name or address is left.
+    let redacted =
+        String::from_utf8(run(&["scan", "--redact", "--format", "json", &path]).stdout).unwrap();
+    for value in ["alice", "carol", "192.0.2.10", "RDS01"] {
+        assert!(!redacted.contains(value), "{value} in {redacted}");
+    }
+}
+
+/// A real Event Viewer CSV export of a German Windows (FreeRDP/FreeRDP#11159): its localized
+/// header, level words and dates are read, and `--since` leaves out the earlier events.
+#[test]
+fn a_german_event_viewer_csv_and_since() {
+    let path = event_fixture("gateway-de.csv");
+    let all = json(&run(&["scan", "--format", "json", &path]));
+    assert_eq!(all["inputs"][0]["format"], "csv");
+    assert_eq!(all["inputs"][0]["events"], 3);
+    assert_eq!(all["outside_window"], 0);
+    let since = json(&run(&[
+        "scan",
+        "--format",
+        "json",
+        "--since",
+        "2026-04-29 09:43:56",
+        &path,
+    ]));
+    assert_eq!(since["outside_window"], 2);
+    let until = json(&run(&[
+        "scan",
+        "--format",
+        "json",
+        "--until",
+        "2026-04-28",
+        &path,
+    ]));
+    assert_eq!(until["outside_window"], 3);
+    let bad = run(&["scan", "--since", "yesterday", &path]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+/// FreeRDP lines of two client processes are two attempts; the one that failed ended with its
+/// TLS error, the other went through. Lines without a date are kept by `--since` and counted.
+#[test]
+fn freerdp_processes_are_attempts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.log");
+    let other = FAILURE.replace("[19938:19941]", "[20001:20002]");
+    let warning_b = WARNING.replace("[19938:19941]", "[20001:20002]");
+    std::fs::write(
+        &path,
+        format!("{WARNING}\n{FAILURE}\n{warning_b}\n{other}\n{WARNING}\n"),
+    )
+    .unwrap();
+    let report = json(&run(&["scan", "--format", "json", path.to_str().unwrap()]));
+    let keys: Vec<(&str, u64)> = report["episodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["key"].as_str().unwrap(), e["count"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(keys, vec![("process 19938", 3), ("process 20001", 2)]);
+    assert_eq!(report["attempts"]["failed"], 2);
+    let failure_id = diagnosed_as(FAILURE);
+    for episode in report["episodes"].as_array().unwrap() {
+        assert_eq!(episode["outcome"]["id"], failure_id.as_str());
+        assert_eq!(episode["outcome"]["level"], "error");
+    }
+    let since = json(&run(&[
+        "scan",
+        "--format",
+        "json",
+        "--since",
+        "2026-01-01",
+        path.to_str().unwrap(),
+    ]));
+    assert_eq!(since["undated"], 5);
+    assert_eq!(since["outside_window"], 0);
+}

@@ -1,5 +1,6 @@
-//! `scan`: reads whole logs line by line, in memory that does not grow with them, and reports
-//! each distinct problem once, with how often and where it was seen.
+//! `scan`: reads whole logs (text, and Windows event logs as EVTX, XML, JSON or CSV), in
+//! memory that does not grow with them, and reports each distinct problem once, with how
+//! often and where it was seen, and each connection attempt with the step that ended it.
 //!
 //! A line is only diagnosed when it holds a word a failure is written with (an error word, a
 //! code, a symbol, the start of a catalog message): most lines of a log are not, and are
@@ -8,9 +9,18 @@
 //! problem. Problems are ordered worst first: the level of their worst line (an error before a
 //! warning), then the confidence of the diagnosis, so one line that ended a connection comes
 //! before a warning repeated a thousand times.
+//!
+//! A Windows event is diagnosed when the catalog knows its ID for its provider, or when it is
+//! a warning or an error: it is written out as Event Viewer's text (source, event ID, level,
+//! message, named data) and matched like a pasted event.
+
+pub mod episodes;
+pub mod events;
+mod table;
+mod xml;
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 
@@ -18,10 +28,12 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex::Regex;
 use serde::Serialize;
 
-use crate::catalog::Knowledge;
+use self::episodes::{Episode, Episodes, Step, Who};
+use self::events::{EventsRead, WinEvent};
+use crate::catalog::{CatalogEntry, Category, Code, Family, Knowledge};
 use crate::extract::{ERROR_WORDS, Extractor};
 use crate::matcher::{Matcher, meanings};
-use crate::redact::Redactor;
+use crate::redact::{self, Redactor};
 
 /// The version of the JSON contract of `scan`.
 pub const SCAN_VERSION: u32 = 1;
@@ -157,12 +169,16 @@ fn walk(dir: &Path, inputs: &mut Vec<Input>, problems: &mut Vec<String>) {
 pub struct Seen {
     /// The input's name.
     pub input: String,
-    /// The line number, from 1.
+    /// The line number, from 1; for an event, the line its CSV row or JSON line starts on, or
+    /// its position among the events of an EVTX or XML file.
     pub line: u64,
     /// The time the line gives, as written (`2019-06-05 20:01:26`, `20:01:26:123`), when it
-    /// starts with one.
+    /// starts with one; an event's time as its export writes it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
+    /// An event's EventRecordID.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub record: Option<u64>,
 }
 
 /// A line of the log that shows a problem.
@@ -187,10 +203,11 @@ struct Verdict {
 }
 
 /// How serious a line says it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// No level, or an informational one.
+    #[default]
     Info,
     /// A warning.
     Warning,
@@ -230,8 +247,15 @@ pub struct ScanProblem {
 pub struct InputSummary {
     /// The input's name.
     pub name: String,
-    /// Lines read.
+    /// What it was read as: `text`, `evtx`, `xml`, `json` (JSON lines or a JSON list) or
+    /// `csv` (an event export table, comma, semicolon or tab separated).
+    pub format: &'static str,
+    /// Lines read (text inputs; for event exports, the lines of the file as far as known).
     pub lines: u64,
+    /// Windows events read (event inputs).
+    pub events: u64,
+    /// Records, elements or rows that could not be read as an event.
+    pub unreadable: u64,
     /// Bytes read (after decompression).
     pub bytes: u64,
     /// Whether it was gzip-compressed.
@@ -247,12 +271,32 @@ pub struct ScanReport {
     pub version: u32,
     /// Each input as read.
     pub inputs: Vec<InputSummary>,
-    /// Lines diagnosed (those that hold a failure word).
+    /// Lines and events diagnosed (lines that hold a failure word; events the catalog knows
+    /// or that are warnings or errors).
     pub diagnosed_lines: u64,
+    /// Lines and events left out by `--since` / `--until`.
+    pub outside_window: u64,
+    /// Lines kept although `--since` / `--until` was given, because they give no date.
+    pub undated: u64,
     /// Distinct problems, worst first.
     pub problems: Vec<ScanProblem>,
+    /// Connection attempts seen, and how many failed.
+    pub attempts: Attempts,
+    /// The attempts, in the order they started (at most 1,000).
+    pub episodes: Vec<Episode>,
     /// Inputs not read, links not followed, other facts about the run.
     pub notices: Vec<String>,
+}
+
+/// How many connection attempts a scan saw.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Attempts {
+    /// Attempts in all.
+    pub total: u64,
+    /// Of them, those whose last step of the highest level is a warning or an error.
+    pub failed: u64,
+    /// Attempts not listed in `episodes`, past its limit.
+    pub not_listed: u64,
 }
 
 /// Reads logs and collects their problems; built once per knowledge base.
@@ -269,6 +313,44 @@ pub struct Scanner<'k> {
     notices: Vec<String>,
     /// Diagnoses by a line's words (without its leading time and thread id).
     cache: HashMap<String, Option<Verdict>>,
+    /// `--since` and `--until`, as sortable times.
+    window: (Option<String>, Option<String>),
+    outside: u64,
+    undated: u64,
+    episodes: Episodes,
+    /// The providers the catalog names for its events, as [`provider_key`] writes them.
+    providers: std::collections::HashSet<String>,
+}
+
+/// A time as written in a log, as a sortable `YYYY-MM-DD HH:MM:SS`, when it gives a date:
+/// ISO 8601 (event logs), xrdp's `20190605-20:01:26`, and Event Viewer's exports in the usual
+/// locales (`1/5/2024 10:11:12 AM`, `05.01.2024 10:11:12`, `2024/01/05 10:11:12`).
+pub fn sortable_time(text: &str) -> Option<String> {
+    static DATED: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)^\s*(?:(?P<y>\d{4})[-/](?P<m>\d{1,2})[-/](?P<d>\d{1,2})|(?P<y2>\d{4})(?P<m2>\d{2})(?P<d2>\d{2})-|(?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?P<y3>\d{4})|(?P<m4>\d{1,2})/(?P<d4>\d{1,2})/(?P<y4>\d{4}))(?:[T ]+|-)?(?P<h>\d{1,2})?(?::(?P<mi>\d{2}))?(?::(?P<s>\d{2}))?[.,\d]*\s*(?P<ampm>[AP]M)?",
+        )
+        .expect("a constant, valid regex")
+    });
+    let c = DATED.captures(text)?;
+    let pick = |names: [&str; 4]| names.iter().find_map(|n| c.name(n)).map(|m| m.as_str());
+    let year: u32 = pick(["y", "y2", "y3", "y4"])?.parse().ok()?;
+    let month: u32 = pick(["m", "m2", "m3", "m4"])?.parse().ok()?;
+    let day: u32 = pick(["d", "d2", "d3", "d4"])?.parse().ok()?;
+    let number = |name: &str| c.name(name).and_then(|m| m.as_str().parse::<u32>().ok());
+    let mut hour = number("h").unwrap_or(0);
+    match c.name("ampm").map(|m| m.as_str().to_ascii_uppercase()) {
+        Some(ampm) if ampm == "PM" && hour < 12 => hour += 12,
+        Some(ampm) if ampm == "AM" && hour == 12 => hour = 0,
+        _ => {}
+    }
+    let (minute, second) = (number("mi").unwrap_or(0), number("s").unwrap_or(0));
+    ((1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && hour < 24
+        && minute < 60
+        && second < 61)
+        .then(|| format!("{year:04}-{month:02}-{day:02} {hour:02}:{minute:02}:{second:02}"))
 }
 
 static TIME: LazyLock<Regex> = LazyLock::new(|| {
@@ -363,7 +445,39 @@ impl<'k> Scanner<'k> {
             diagnosed: 0,
             notices: Vec::new(),
             cache: HashMap::new(),
+            window: (None, None),
+            outside: 0,
+            undated: 0,
+            episodes: Episodes::default(),
+            providers: knowledge
+                .catalog
+                .entries()
+                .iter()
+                .flat_map(|e| e.providers.iter().map(|p| provider_key(p)))
+                .collect(),
         }
+    }
+
+    /// Keeps only lines and events from `since` to `until` (sortable times, see
+    /// [`sortable_time`]); lines that give no date are kept and counted.
+    pub fn window(&mut self, since: Option<String>, until: Option<String>) {
+        self.window = (since, until);
+    }
+
+    /// Whether a line or event of this time is inside `--since` / `--until`.
+    fn inside(&mut self, time: Option<&str>) -> bool {
+        if self.window == (None, None) {
+            return true;
+        }
+        let Some(time) = time.and_then(sortable_time) else {
+            self.undated += 1;
+            return true;
+        };
+        let (since, until) = &self.window;
+        let inside = since.as_ref().is_none_or(|s| time.as_str() >= s.as_str())
+            && until.as_ref().is_none_or(|u| time.as_str() <= u.as_str());
+        self.outside += u64::from(!inside);
+        inside
     }
 
     /// Adds a fact about the run to the report.
@@ -371,20 +485,85 @@ impl<'k> Scanner<'k> {
         self.notices.push(notice);
     }
 
-    /// Reads one input to its end. Gzip is recognised by its first bytes, and so is UTF-16
-    /// with a byte-order mark (what Event Viewer's "Save as text" writes), read as UTF-8.
+    /// Reads one input to its end. What it is, is recognised by its first bytes: gzip, UTF-16
+    /// with a byte-order mark (what Event Viewer's "Save as text" writes, read as UTF-8), an
+    /// EVTX file, an XML, JSON or CSV event export, or text.
     pub fn read(&mut self, name: &str, reader: impl Read) -> std::io::Result<()> {
         let mut buffered = BufReader::with_capacity(64 * 1024, reader);
         if buffered.fill_buf()?.starts_with(&[0x1f, 0x8b]) {
-            let mut decoded = BufReader::new(flate2::bufread::MultiGzDecoder::new(buffered));
-            return match utf16_of(decoded.fill_buf()?) {
-                Some(encoding) => self.read_chunks(name, Utf16Reader::new(decoded, encoding), true),
-                None => self.read_chunks(name, decoded, true),
-            };
+            let decoded = BufReader::new(flate2::bufread::MultiGzDecoder::new(buffered));
+            return self.read_decoded(name, decoded, true);
         }
-        match utf16_of(buffered.fill_buf()?) {
-            Some(encoding) => self.read_chunks(name, Utf16Reader::new(buffered, encoding), false),
-            None => self.read_chunks(name, buffered, false),
+        self.read_decoded(name, buffered, false)
+    }
+
+    /// Reads a file, which may be an EVTX file read in place (records are found by seeking).
+    pub fn read_file(&mut self, name: &str, mut file: impl Read + Seek) -> std::io::Result<()> {
+        let mut magic = [0u8; 8];
+        let read = read_full(&mut file, &mut magic)?;
+        file.rewind()?;
+        if magic[..read] == *EVTX_MAGIC {
+            self.read_evtx(name, file, false);
+            return Ok(());
+        }
+        self.read(name, file)
+    }
+
+    fn read_decoded(
+        &mut self,
+        name: &str,
+        mut reader: impl BufRead,
+        gzip: bool,
+    ) -> std::io::Result<()> {
+        if let Some(encoding) = utf16_of(reader.fill_buf()?) {
+            let decoded = BufReader::with_capacity(64 * 1024, Utf16Reader::new(reader, encoding));
+            return self.read_sniffed(name, decoded, gzip);
+        }
+        self.read_sniffed(name, reader, gzip)
+    }
+
+    /// Reads UTF-8 text (or an EVTX file from a stream) by what its start shows it is.
+    fn read_sniffed(
+        &mut self,
+        name: &str,
+        mut reader: impl BufRead,
+        gzip: bool,
+    ) -> std::io::Result<()> {
+        let start = reader.fill_buf()?;
+        if start.starts_with(EVTX_MAGIC) {
+            // EVTX needs to seek: from a pipe or gzip it is read into memory, up to a limit.
+            let mut bytes = Vec::new();
+            reader
+                .by_ref()
+                .take(MAX_EVTX_IN_MEMORY + 1)
+                .read_to_end(&mut bytes)?;
+            if bytes.len() as u64 > MAX_EVTX_IN_MEMORY {
+                self.notice(format!(
+                    "{name}: an EVTX file over {} MiB from a pipe or gzip; give it as a plain file",
+                    MAX_EVTX_IN_MEMORY >> 20
+                ));
+                return Ok(());
+            }
+            self.read_evtx(name, std::io::Cursor::new(bytes), gzip);
+            return Ok(());
+        }
+        match sniff(start) {
+            Sniffed::Xml => {
+                let read = xml::read_xml(&mut reader, |position, event| {
+                    self.event(name, position, &event)
+                });
+                self.events_read(name, "xml", gzip, read);
+                Ok(())
+            }
+            Sniffed::Json => self.read_json(name, reader, gzip),
+            Sniffed::Table(delimiter) => {
+                let read = table::read_table(&mut reader, delimiter, |line, event| {
+                    self.event(name, line, &event)
+                });
+                self.events_read(name, "csv", gzip, read);
+                Ok(())
+            }
+            Sniffed::Text => self.read_chunks(name, reader, gzip),
         }
     }
 
@@ -396,13 +575,7 @@ impl<'k> Scanner<'k> {
         mut reader: impl Read,
         gzip: bool,
     ) -> std::io::Result<()> {
-        let mut summary = InputSummary {
-            name: name.to_string(),
-            lines: 0,
-            bytes: 0,
-            gzip,
-            long_lines: 0,
-        };
+        let mut summary = self.summary(name, "text", gzip);
         let mut buffer: Vec<u8> = Vec::with_capacity(CHUNK_BYTES + MAX_LINE_BYTES);
         // Line ends before the chunk being searched, and whether the input ended mid-line.
         let mut newlines = 0u64;
@@ -544,16 +717,99 @@ impl<'k> Scanner<'k> {
     }
 
     fn diagnose_line(&mut self, input: &str, number: u64, text: &str) {
+        let time = time_of(text);
+        if !self.inside(time.as_deref()) {
+            return;
+        }
         let Some(verdict) = self.verdict(text) else {
             return;
         };
-        self.diagnosed += 1;
         let seen = Seen {
             input: input.to_string(),
             line: number,
-            time: time_of(text),
+            time,
+            record: None,
         };
         let level = level_of(text);
+        if let Some(key) = line_key(text) {
+            let step = Step {
+                seen: seen.clone(),
+                level,
+                id: verdict.id.clone(),
+                title: verdict.title.clone(),
+            };
+            self.episodes.add(key, step, Who::default());
+        }
+        self.problem(seen, level, text, verdict);
+    }
+
+    /// The catalog entry of an event's ID, when the catalog gives that ID this meaning for
+    /// the event's provider (or names no provider).
+    fn event_entry(&self, event: &WinEvent) -> Option<&'k CatalogEntry> {
+        let entry = self
+            .knowledge
+            .catalog
+            .get(Family::EventId, Code(event.id))?;
+        let provider = provider_key(&event.provider);
+        (entry.providers.is_empty()
+            || provider.is_empty()
+            || entry.providers.iter().any(|p| provider_key(p) == provider))
+        .then_some(entry)
+    }
+
+    /// Diagnoses one Windows event: one the catalog knows for its provider, or a warning or an
+    /// error of a provider the catalog knows (one that logs about Remote Desktop). An
+    /// informational event is a step of its attempt, and a problem only when the catalog
+    /// gives it a category.
+    fn event(&mut self, input: &str, position: u64, event: &WinEvent) {
+        if !self.inside(event.time.as_deref()) {
+            return;
+        }
+        let entry = self.event_entry(event);
+        let rdp = || self.providers.contains(&provider_key(&event.provider));
+        if entry.is_none() && (event.level == Level::Info || !rdp()) {
+            return;
+        }
+        let text = event_text(event, entry.is_some());
+        let Some(verdict) = self.verdict(&text) else {
+            return;
+        };
+        let seen = Seen {
+            input: input.to_string(),
+            line: position,
+            time: event.time.clone(),
+            record: event.record,
+        };
+        if let Some(key) = event_key(event) {
+            let step = Step {
+                seen: seen.clone(),
+                level: event.level,
+                id: verdict.id.clone(),
+                title: verdict.title.clone(),
+            };
+            let who = Who {
+                user: USER_FIELDS
+                    .iter()
+                    .find_map(|f| event.field(f))
+                    .map(str::to_string),
+                client: CLIENT_FIELDS
+                    .iter()
+                    .find_map(|f| event.field(f))
+                    .map(str::to_string),
+                computer: (!event.computer.is_empty()).then(|| event.computer.clone()),
+            };
+            self.episodes.add(key, step, who);
+        }
+        let categorised = entry.is_some_and(|e| e.category.is_some_and(|c| c != Category::Other));
+        if event.level == Level::Info && !categorised {
+            return;
+        }
+        self.problem(seen, event.level, &event_line(event), verdict);
+    }
+
+    /// Counts a diagnosed line or event under its problem.
+    fn problem(&mut self, seen: Seen, level: Level, text: &str, verdict: Verdict) {
+        self.diagnosed += 1;
         let index = match self.by_id.get(&verdict.id) {
             Some(&index) => index,
             None => {
@@ -598,6 +854,117 @@ impl<'k> Scanner<'k> {
         problem.last = seen;
     }
 
+    /// Records how reading an event export ended.
+    fn events_read(&mut self, name: &str, format: &'static str, gzip: bool, read: EventsRead) {
+        let mut summary = self.summary(name, format, gzip);
+        summary.events = read.events;
+        summary.unreadable = read.broken;
+        if let Some(error) = read.error {
+            self.notice(format!("{name}: {error}"));
+        }
+        self.inputs.push(summary);
+    }
+
+    fn summary(&self, name: &str, format: &'static str, gzip: bool) -> InputSummary {
+        InputSummary {
+            name: name.to_string(),
+            format,
+            lines: 0,
+            events: 0,
+            unreadable: 0,
+            bytes: 0,
+            gzip,
+            long_lines: 0,
+        }
+    }
+
+    /// Reads the records of an EVTX file.
+    fn read_evtx(&mut self, name: &str, reader: impl Read + Seek, gzip: bool) {
+        let mut summary = self.summary(name, "evtx", gzip);
+        match events::read_evtx(reader, |position, event| self.event(name, position, &event)) {
+            Ok((read, broken)) => {
+                summary.events = read;
+                summary.unreadable = broken;
+            }
+            Err(problem) => self.notice(format!("{name}: not a readable EVTX file: {}", problem.0)),
+        }
+        self.inputs.push(summary);
+    }
+
+    /// Reads JSON events: one per line (evtx_dump's `jsonl`, Winlogbeat), or JSON values one
+    /// after another or in a list (`Get-WinEvent | ConvertTo-Json`). A line that is not an
+    /// event is read as a log line.
+    fn read_json(
+        &mut self,
+        name: &str,
+        mut reader: impl BufRead,
+        gzip: bool,
+    ) -> std::io::Result<()> {
+        let mut summary = self.summary(name, "json", gzip);
+        let start = reader.fill_buf()?;
+        let first_line = start.split(|b| *b == b'\n').next().unwrap_or_default();
+        let one_per_line =
+            serde_json::from_slice::<serde_json::Value>(first_line).is_ok_and(|v| v.is_object());
+        if one_per_line {
+            let mut line = Vec::new();
+            let mut number = 0u64;
+            loop {
+                line.clear();
+                let read = reader
+                    .by_ref()
+                    .take(MAX_LINE_BYTES as u64)
+                    .read_until(b'\n', &mut line)?;
+                if read == 0 {
+                    break;
+                }
+                number += 1;
+                if !line.ends_with(b"\n") && read == MAX_LINE_BYTES {
+                    summary.long_lines += 1;
+                    let mut rest = Vec::new();
+                    reader.read_until(b'\n', &mut rest)?;
+                }
+                summary.bytes += line.len() as u64;
+                let event = serde_json::from_slice::<serde_json::Value>(&line)
+                    .ok()
+                    .and_then(|v| events::from_json(&v));
+                match event {
+                    Some(event) => {
+                        summary.events += 1;
+                        self.event(name, number, &event);
+                    }
+                    None if line.trim_ascii().is_empty() => {}
+                    None => {
+                        summary.unreadable += 1;
+                        let text = line.trim_ascii_end().to_vec();
+                        self.search(name, &text, number - 1);
+                    }
+                }
+            }
+            summary.lines = number;
+        } else {
+            let mut count = |value: serde_json::Value| match events::from_json(&value) {
+                Some(event) => {
+                    summary.events += 1;
+                    self.event(name, summary.events, &event);
+                }
+                None => summary.unreadable += 1,
+            };
+            let mut json = serde_json::Deserializer::from_reader(reader.take(MAX_JSON_BYTES));
+            let result = loop {
+                match serde::Deserializer::deserialize_any(&mut json, Each(&mut count)) {
+                    Ok(()) => {}
+                    Err(error) if error.is_eof() => break Ok(()),
+                    Err(error) => break Err(error),
+                }
+            };
+            if let Err(error) = result {
+                self.notice(format!("{name}: JSON read stopped: {error}"));
+            }
+        }
+        self.inputs.push(summary);
+        Ok(())
+    }
+
     /// The report: problems worst first (level, then confidence, then the latest seen).
     pub fn finish(mut self, redactor: Option<&mut Redactor>) -> ScanReport {
         self.problems.sort_by(|a, b| {
@@ -606,6 +973,7 @@ impl<'k> Scanner<'k> {
                 .then_with(|| b.score.total_cmp(&a.score))
                 .then_with(|| a.id.cmp(&b.id))
         });
+        let (mut episodes, totals) = std::mem::take(&mut self.episodes).finish();
         if let Some(redactor) = redactor {
             for problem in &self.problems {
                 for sample in &problem.samples {
@@ -613,20 +981,298 @@ impl<'k> Scanner<'k> {
                 }
                 problem.hosts.iter().for_each(|h| redactor.learn_host(h));
             }
+            for episode in &episodes {
+                redactor.learn_text(&episode.key);
+                for user in &episode.users {
+                    redactor.learn(redact::Kind::User, user);
+                }
+                episode.clients.iter().for_each(|c| redactor.learn_host(c));
+                episode.computer.iter().for_each(|c| redactor.learn_host(c));
+            }
             for problem in &mut self.problems {
                 for sample in &mut problem.samples {
                     sample.text = redactor.apply(&sample.text);
                 }
                 problem.hosts = problem.hosts.iter().map(|h| redactor.apply(h)).collect();
             }
+            for episode in &mut episodes {
+                episode.key = redactor.apply(&episode.key);
+                for list in [&mut episode.users, &mut episode.clients] {
+                    *list = list.iter().map(|v| redactor.apply(v)).collect();
+                }
+                episode.computer = episode.computer.as_deref().map(|c| redactor.apply(c));
+            }
         }
         ScanReport {
             version: SCAN_VERSION,
             inputs: self.inputs,
             diagnosed_lines: self.diagnosed,
+            outside_window: self.outside,
+            undated: self.undated,
             problems: self.problems,
+            attempts: Attempts {
+                total: totals.total,
+                failed: totals.failed,
+                not_listed: totals.dropped,
+            },
+            episodes,
             notices: self.notices,
         }
+    }
+}
+
+/// Event fields a sample line shows first, in this order.
+const SAMPLE_FIELDS: &[&str] = &[
+    "SubStatus",
+    "Status",
+    "FailureCode",
+    "ErrorCode",
+    "Reason",
+    "TargetUserName",
+    "UserName",
+    "IpAddress",
+    "ClientIP",
+    "IPString",
+    "LogonType",
+];
+
+/// Event fields that name the user who connected.
+const USER_FIELDS: &[&str] = &[
+    "TargetUserName",
+    "UserName",
+    "User",
+    "AccountName",
+    "Username",
+];
+
+/// Event fields that name the client's address.
+const CLIENT_FIELDS: &[&str] = &[
+    "IpAddress",
+    "ClientIP",
+    "IPString",
+    "ClientAddress",
+    "Address",
+    "Workstation",
+];
+
+/// A provider's name compared without case, punctuation or the `Microsoft-Windows-` prefix:
+/// Event Viewer shows `Microsoft Windows security auditing.` for
+/// `Microsoft-Windows-Security-Auditing`.
+fn provider_key(provider: &str) -> String {
+    let key: String = provider
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    key.strip_prefix("microsoftwindows")
+        .map(str::to_string)
+        .unwrap_or(key)
+}
+
+fn level_word(level: Level) -> &'static str {
+    match level {
+        Level::Error => "Error",
+        Level::Warning => "Warning",
+        Level::Info => "Information",
+    }
+}
+
+/// An event written out as Event Viewer's text, to be diagnosed like a pasted event. The
+/// event ID is left out when the catalog gives it another provider's meaning.
+fn event_text(event: &WinEvent, known: bool) -> String {
+    // The log and the provider are left out: they named the event already (its ID is only
+    // written when the catalog gives it this provider's meaning), and their words would only
+    // match rules that name them in passing.
+    let mut text = String::new();
+    if known {
+        text.push_str(&format!("Event ID: {}\n", event.id));
+    }
+    text.push_str(&format!("Level: {}\n", level_word(event.level)));
+    if !event.computer.is_empty() {
+        text.push_str(&format!("Computer: {}\n", event.computer));
+    }
+    if let Some(message) = &event.message {
+        text.push_str("Description:\n");
+        text.push_str(message);
+        text.push('\n');
+    }
+    // A failed logon's Status is the general reason (0xc000006d, "logon failure"); its
+    // SubStatus, when it gives one, is the precise one, and alone decides the diagnosis.
+    let precise = event.field("SubStatus").is_some_and(|v| {
+        !v.trim_start_matches("0x")
+            .trim_start_matches('0')
+            .is_empty()
+    });
+    for (name, value) in &event.fields {
+        if precise && name.eq_ignore_ascii_case("Status") {
+            continue;
+        }
+        text.push_str(&format!("{name}: {value}\n"));
+    }
+    text
+}
+
+/// An event in one line, for samples: `Schannel 36871 (Error): message` or its fields.
+fn event_line(event: &WinEvent) -> String {
+    let mut line = format!(
+        "{} {} ({})",
+        event
+            .provider
+            .strip_prefix("Microsoft-Windows-")
+            .unwrap_or(&event.provider),
+        event.id,
+        level_word(event.level)
+    );
+    match &event.message {
+        Some(message) => {
+            line.push_str(": ");
+            line.push_str(&message.split_whitespace().collect::<Vec<_>>().join(" "));
+        }
+        None => {
+            // What says why first (status, reason, error), then who, then the rest; security
+            // identifiers and the subject of a Security event (the service that logged it) add
+            // nothing to a sample.
+            let rank = |name: &str| {
+                SAMPLE_FIELDS
+                    .iter()
+                    .position(|f| f.eq_ignore_ascii_case(name))
+                    .unwrap_or(SAMPLE_FIELDS.len())
+            };
+            let mut fields: Vec<&(String, String)> = event
+                .fields
+                .iter()
+                .filter(|(name, value)| !name.starts_with("Subject") && !value.starts_with("S-1-"))
+                .collect();
+            fields.sort_by_key(|(name, _)| rank(name));
+            for (n, (name, value)) in fields.into_iter().enumerate() {
+                line.push_str(if n == 0 { ": " } else { ", " });
+                line.push_str(&format!(
+                    "{name}={}",
+                    value.split_whitespace().collect::<Vec<_>>().join(" ")
+                ));
+            }
+        }
+    }
+    line
+}
+
+/// What ties an event to the others of its connection attempt: its ActivityID, else its
+/// session, else the client's address (on the computer that logged it).
+fn event_key(event: &WinEvent) -> Option<String> {
+    if let Some(activity) = &event.activity {
+        if activity.chars().any(|c| c.is_ascii_hexdigit() && c != '0') {
+            return Some(format!("activity {}", activity.to_lowercase()));
+        }
+    }
+    let on = if event.computer.is_empty() {
+        String::new()
+    } else {
+        format!(" on {}", event.computer)
+    };
+    if let Some(session) = ["SessionID", "Session", "SessionId", "TargetSessionId"]
+        .iter()
+        .find_map(|f| event.field(f))
+    {
+        return Some(format!("session {session}{on}"));
+    }
+    CLIENT_FIELDS
+        .iter()
+        .find_map(|f| event.field(f))
+        .map(|client| format!("client {client}{on}"))
+}
+
+/// What ties a log line to the others of its connection attempt: FreeRDP's process id
+/// (`[1234:5678]`), or a syslog program and process (`guacd[1234]:`, one per connection).
+fn line_key(text: &str) -> Option<String> {
+    static KEY: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\s*\[[\d:./ -]+\]\s*\[(\d+):\d+\]|\b([A-Za-z][\w.-]*)\[(\d+)\]:")
+            .expect("a constant, valid regex")
+    });
+    let head = text.get(..text.len().min(120)).unwrap_or(text);
+    let captures = KEY.captures(head)?;
+    if let Some(process) = captures.get(1) {
+        return Some(format!("process {}", process.as_str()));
+    }
+    Some(format!(
+        "{}[{}]",
+        captures.get(2)?.as_str(),
+        captures.get(3)?.as_str()
+    ))
+}
+
+/// Hands each event of a JSON value to a function: the value itself, or each item of a list.
+struct Each<'f, F>(&'f mut F);
+
+impl<'de, F: FnMut(serde_json::Value)> serde::de::Visitor<'de> for Each<'_, F> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON object or a list of them")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(value) = seq.next_element::<serde_json::Value>()? {
+            (self.0)(value);
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<(), A::Error> {
+        let value =
+            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+        (self.0)(value);
+        Ok(())
+    }
+}
+
+/// The first bytes of an EVTX file.
+const EVTX_MAGIC: &[u8; 8] = b"ElfFile\0";
+
+/// The largest EVTX file read from a pipe or gzip (into memory: EVTX needs to seek).
+const MAX_EVTX_IN_MEMORY: u64 = 1024 * 1024 * 1024;
+
+/// The longest JSON line or JSON list read as events, in bytes.
+const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
+
+/// What an input's start shows it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Sniffed {
+    /// An XML event export.
+    Xml,
+    /// JSON lines or a JSON list of events.
+    Json,
+    /// An event export table with this delimiter.
+    Table(u8),
+    /// A log or pasted text.
+    Text,
+}
+
+/// What an input is, from its first bytes (after any byte-order mark and white space).
+fn sniff(start: &[u8]) -> Sniffed {
+    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+    let trimmed = start.trim_ascii_start();
+    let head = String::from_utf8_lossy(&trimmed[..trimmed.len().min(8192)]);
+    if head.starts_with('<')
+        && (head.contains("<Event") || head.contains("<Objects") || head.contains("<Object "))
+    {
+        return Sniffed::Xml;
+    }
+    if let Some(rest) = head.strip_prefix('[') {
+        if rest.trim_start().starts_with('{') {
+            return Sniffed::Json;
+        }
+    }
+    if head.starts_with('{') {
+        return Sniffed::Json;
+    }
+    let mut lines = head.lines();
+    let mut first = lines.next().unwrap_or_default();
+    if first.starts_with("#TYPE") {
+        first = lines.next().unwrap_or_default();
+    }
+    match table::header_of(first) {
+        Some((delimiter, _)) => Sniffed::Table(delimiter),
+        None => Sniffed::Text,
     }
 }
 
