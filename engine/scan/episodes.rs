@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{Level, Seen};
 
-/// How many attempts stay open at once; past it the one idle longest is closed.
+/// How many attempts stay open at once; past it the half idle longest are closed.
 const OPEN: usize = 1024;
 
 /// How many closed attempts are kept for the report (the rest are only counted).
@@ -108,13 +108,18 @@ impl Episodes {
             }
         }
         if !self.open.contains_key(&key) && self.open.len() >= OPEN {
-            let idle = self
+            // The half idle longest is closed at once, so a log of ever-new keys costs a sort
+            // per OPEN / 2 attempts, not a search per attempt.
+            let mut idle: Vec<(u64, String)> = self
                 .open
                 .iter()
-                .min_by_key(|(_, (tick, _))| *tick)
-                .map(|(k, _)| k.clone());
-            if let Some((_, episode)) = idle.and_then(|k| self.open.remove(&k)) {
-                self.close(episode);
+                .map(|(k, (tick, _))| (*tick, k.clone()))
+                .collect();
+            idle.sort_unstable();
+            for (_, key) in idle.into_iter().take(OPEN / 2) {
+                if let Some((_, episode)) = self.open.remove(&key) {
+                    self.close(episode);
+                }
             }
         }
         let (last_tick, episode) = self.open.entry(key.clone()).or_insert_with(|| {
@@ -186,13 +191,30 @@ impl Episodes {
 
 /// Seconds from one time to another, when both are full dates and times.
 fn apart(from: &Option<String>, to: &Option<String>) -> Option<i64> {
-    let at = |time: &Option<String>| -> Option<time::PrimitiveDateTime> {
-        let sortable = super::sortable_time(time.as_deref()?)?;
-        let format =
-            time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
-        time::PrimitiveDateTime::parse(&sortable, &format).ok()
+    Some(seconds(to.as_deref()?)? - seconds(from.as_deref()?)?)
+}
+
+/// A time as seconds since 1970 (its zone ignored): ISO 8601 read directly (event logs write
+/// every time so), other dated forms through [`super::sortable_time`].
+fn seconds(time: &str) -> Option<i64> {
+    let iso = time.as_bytes();
+    let sortable;
+    let text = if iso.len() >= 19 && iso[4] == b'-' && iso[7] == b'-' && iso[13] == b':' {
+        time
+    } else {
+        sortable = super::sortable_time(time)?;
+        &sortable
     };
-    Some((at(to)? - at(from)?).whole_seconds())
+    let number = |range: std::ops::Range<usize>| text.get(range)?.parse::<u8>().ok();
+    let year: i32 = text.get(0..4)?.parse().ok()?;
+    let month = time::Month::try_from(number(5..7)?).ok()?;
+    let date = time::Date::from_calendar_date(year, month, number(8..10)?).ok()?;
+    let clock = time::Time::from_hms(number(11..13)?, number(14..16)?, number(17..19)?).ok()?;
+    Some(
+        time::PrimitiveDateTime::new(date, clock)
+            .assume_utc()
+            .unix_timestamp(),
+    )
 }
 
 #[cfg(test)]

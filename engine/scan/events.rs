@@ -39,9 +39,27 @@ pub struct WinEvent {
     pub message: Option<String>,
     /// The event's data, by name (`Status`, `IpAddress`), in order.
     pub fields: Vec<(String, String)>,
+    /// The record as JSON and where its data lies in it, not read into `fields` yet (an EVTX
+    /// record: most are never diagnosed, and reading their data would be most of the work).
+    pending: Option<(String, Vec<std::ops::Range<usize>>)>,
 }
 
 impl WinEvent {
+    /// Reads the event's data into `fields`, when it was left as JSON.
+    pub fn load_fields(&mut self) {
+        let Some((json, parts)) = self.pending.take() else {
+            return;
+        };
+        for range in parts {
+            let part = json
+                .get(range)
+                .and_then(|p| serde_json::from_str::<Value>(p).ok());
+            if let Some(part) = part {
+                flatten(self, "Data", &part);
+            }
+        }
+    }
+
     /// The value of a field, by name in any letter case.
     pub fn field(&self, name: &str) -> Option<&str> {
         self.fields
@@ -411,30 +429,141 @@ pub struct EventsRead {
 #[derive(Debug)]
 pub struct EvtxProblem(pub String);
 
+/// An EVTX record as the `evtx` crate writes it in JSON: the header read into borrowed
+/// text, the data kept as written until it is needed.
+#[derive(serde::Deserialize)]
+struct EvtxRecord<'a> {
+    #[serde(rename = "Event", borrow)]
+    event: EvtxEvent<'a>,
+}
+
+#[derive(serde::Deserialize)]
+struct EvtxEvent<'a> {
+    #[serde(rename = "System", borrow)]
+    system: EvtxSystem<'a>,
+    #[serde(rename = "EventData", borrow, default)]
+    event_data: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "UserData", borrow, default)]
+    user_data: Option<&'a serde_json::value::RawValue>,
+}
+
+#[derive(serde::Deserialize)]
+struct EvtxSystem<'a> {
+    #[serde(rename = "Provider", borrow, default)]
+    provider: Option<Attributes<'a>>,
+    #[serde(rename = "EventID")]
+    event_id: Value,
+    #[serde(rename = "Level", default)]
+    level: Option<Value>,
+    #[serde(rename = "Keywords", borrow, default)]
+    keywords: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "TimeCreated", borrow, default)]
+    time_created: Option<Attributes<'a>>,
+    #[serde(rename = "EventRecordID", default)]
+    record: Option<u64>,
+    #[serde(rename = "Correlation", borrow, default)]
+    correlation: Option<Attributes<'a>>,
+    #[serde(rename = "Channel", borrow, default)]
+    channel: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "Computer", borrow, default)]
+    computer: Option<std::borrow::Cow<'a, str>>,
+}
+
+/// An element's attributes, of those the header has.
+#[derive(serde::Deserialize)]
+struct Attributes<'a> {
+    #[serde(rename = "#attributes", borrow, default)]
+    attributes: Option<AttributeValues<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct AttributeValues<'a> {
+    #[serde(rename = "Name", borrow, default)]
+    name: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "SystemTime", borrow, default)]
+    system_time: Option<std::borrow::Cow<'a, str>>,
+    #[serde(rename = "ActivityID", borrow, default)]
+    activity: Option<std::borrow::Cow<'a, str>>,
+}
+
+impl<'a> Attributes<'a> {
+    fn get(
+        value: &Option<Attributes<'a>>,
+        pick: impl for<'v> Fn(&'v AttributeValues<'a>) -> &'v Option<std::borrow::Cow<'a, str>>,
+    ) -> Option<String> {
+        value
+            .as_ref()
+            .and_then(|a| a.attributes.as_ref())
+            .and_then(|a| pick(a).as_ref())
+            .map(|v| v.to_string())
+    }
+}
+
+/// An event from an EVTX record's JSON, its data left for [`WinEvent::load_fields`].
+fn from_evtx_record(json: String) -> Option<WinEvent> {
+    let record: EvtxRecord = serde_json::from_str(&json).ok()?;
+    let system = &record.event.system;
+    let mut event = WinEvent {
+        id: number(&system.event_id)?,
+        provider: Attributes::get(&system.provider, |a| &a.name).unwrap_or_default(),
+        channel: system.channel.as_deref().unwrap_or_default().to_string(),
+        computer: system.computer.as_deref().unwrap_or_default().to_string(),
+        record: system.record,
+        time: Attributes::get(&system.time_created, |a| &a.system_time),
+        activity: Attributes::get(&system.correlation, |a| &a.activity),
+        ..WinEvent::default()
+    };
+    if let Some(level) = system.level.as_ref().and_then(scalar) {
+        event.set_level(&level);
+    }
+    if let Some(keywords) = &system.keywords {
+        event.set_keywords(keywords);
+    }
+    // Where the data lies in the record's text (a raw value is a slice of it).
+    let parts: Vec<std::ops::Range<usize>> = [record.event.event_data, record.event.user_data]
+        .into_iter()
+        .flatten()
+        .map(|part| {
+            let start = part.get().as_ptr() as usize - json.as_ptr() as usize;
+            start..start + part.get().len()
+        })
+        .collect();
+    drop(record);
+    event.pending = (!parts.is_empty()).then_some((json, parts));
+    Some(event)
+}
+
 /// Reads the records of an EVTX file, oldest first, on every core, and hands each to `each`
-/// with its position; a record that cannot be parsed is counted, not fatal.
+/// with its position, its data not yet read ([`WinEvent::load_fields`]); a record that
+/// cannot be parsed is counted, not fatal.
 pub fn read_evtx<R: Read + Seek>(
     reader: R,
     mut each: impl FnMut(u64, WinEvent),
 ) -> Result<(u64, u64), EvtxProblem> {
     let settings = evtx::ParserSettings::new()
         .num_threads(0)
+        .indent(false)
         .separate_json_attributes(false);
     let mut parser = evtx::EvtxParser::from_read_seek(reader)
         .map_err(|e| EvtxProblem(e.to_string()))?
         .with_configuration(settings);
     let (mut read, mut broken) = (0u64, 0u64);
-    for record in parser.records_json_value() {
+    // Each record is rendered and its header read where its chunk is parsed, on every core.
+    let records = parser.serialized_records(|record| {
+        let record = record?.into_json()?;
+        let id = record.event_record_id;
+        Ok(from_evtx_record(record.data).map(|mut event| {
+            event.record = event.record.or(Some(id));
+            event
+        }))
+    });
+    for record in records {
         match record {
-            Ok(record) => match from_json(&record.data) {
-                Some(mut event) => {
-                    read += 1;
-                    event.record = event.record.or(Some(record.event_record_id));
-                    each(read, event);
-                }
-                None => broken += 1,
-            },
-            Err(_) => broken += 1,
+            Ok(Some(event)) => {
+                read += 1;
+                each(read, event);
+            }
+            Ok(None) | Err(_) => broken += 1,
         }
     }
     Ok((read, broken))
