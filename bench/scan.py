@@ -6,7 +6,9 @@ patterns that hold a line end, which ripgrep refuses without --multiline, are le
 The log mixes real FreeRDP 2 lines of the lab (tests/fixtures/pastes/lab/) with, at known
 places, a repeated certificate warning and one connection-ending failure. For each size it
 reports wall time, throughput and peak memory (from /usr/bin/time -v) of both tools, and the
-ratio. Usage: bench/scan.py [SIZE_MB ...]   (default: 100 1000)
+ratio. It also times `rdp-doctor diagnose --file` on the same log (which reads a log over 1 MiB
+as scan does) and says whether the line it names first is the planted failure.
+Usage: bench/scan.py [SIZE_MB ...]   (default: 100 1000)
 """
 
 import os
@@ -80,6 +82,12 @@ def main():
             print(f"| {megabytes:.0f} MB | rdp-doctor scan | {scan_s:.2f} | {megabytes / scan_s:.0f} | {scan_mb:.0f} |")
             print(f"| {megabytes:.0f} MB | rg -c -i -f | {rg_s:.2f} | {megabytes / rg_s:.0f} | {rg_mb:.0f} |")
             print(f"|  | ratio scan/rg | {scan_s / rg_s:.2f}x time | {rg_s / scan_s:.2f}x throughput | |")
+            diagnose_s, diagnose_mb, diagnosed = measure(
+                [BINARY, "diagnose", "--format", "json", "--file", log]
+            )
+            print(f"| {megabytes:.0f} MB | rdp-doctor diagnose --file | {diagnose_s:.2f} | {megabytes / diagnose_s:.0f} | {diagnose_mb:.0f} |")
+            named = re.search(r"line (\d+) \(", diagnosed)
+            print(f"<!-- diagnose --file names line {named.group(1) if named else 'none'} first -->")
             first = found.group(1) if found else "none"
             status = "found" if found and int(first) == failure_line else "NOT found"
             print(f"<!-- failure planted at line {failure_line}: first problem at line {first} ({status}) -->")

@@ -2,11 +2,33 @@
 
 use super::*;
 
-pub(super) fn read_input(args: &DiagnoseArgs) -> Result<Paste, String> {
+/// A paste larger than this (1 MiB), or an event log of any size, is read as `scan` reads
+/// logs, and only the lines of its worst problems are diagnosed: a whole log read as one
+/// paste would let a warning repeated a thousand times outweigh the one line that ended the
+/// connection.
+const WHOLE_LOG_BYTES: u64 = 1024 * 1024;
+
+/// How many of a log's worst problems `diagnose` diagnoses together.
+const LOG_PROBLEMS: usize = 3;
+
+pub(super) fn read_input(knowledge: &Knowledge, args: &DiagnoseArgs) -> Result<Paste, String> {
     if let Some(path) = &args.file {
+        let name = path.display().to_string();
+        let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        let mut start = [0u8; 8192];
+        let read = file
+            .read(&mut start)
+            .map_err(|e| format!("cannot read {name}: {e}"))?;
+        if size > WHOLE_LOG_BYTES || crate::scan::is_event_log(&start[..read]) {
+            std::io::Seek::rewind(&mut file).map_err(|e| format!("cannot read {name}: {e}"))?;
+            return whole_log(knowledge, &name, size, |scanner| {
+                scanner.read_file(&name, file)
+            });
+        }
         return std::fs::read(path)
             .map(Paste::from_bytes)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+            .map_err(|e| format!("cannot read {name}: {e}"));
     }
     let from_stdin = args.text.is_empty() || args.text == ["-"];
     if !from_stdin {
@@ -29,14 +51,103 @@ pub(super) fn read_input(args: &DiagnoseArgs) -> Result<Paste, String> {
         .lock()
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
+    let size = bytes.len() as u64;
+    if size > WHOLE_LOG_BYTES || crate::scan::is_event_log(&bytes[..bytes.len().min(8192)]) {
+        return whole_log(knowledge, "standard input", size, |scanner| {
+            scanner.read("-", bytes.as_slice())
+        });
+    }
     Ok(Paste::from_bytes(bytes))
 }
 
+/// A large log or an event log as a paste: the texts of its worst problems (those of its
+/// highest level, at most [`LOG_PROBLEMS`]), found as `scan` finds them, with a notice saying
+/// so.
+fn whole_log(
+    knowledge: &Knowledge,
+    name: &str,
+    size: u64,
+    read: impl FnOnce(&mut crate::scan::Scanner) -> std::io::Result<()>,
+) -> Result<Paste, String> {
+    let mut scanner = crate::scan::Scanner::new(knowledge);
+    read(&mut scanner).map_err(|e| format!("cannot read {name}: {e}"))?;
+    let report = scanner.finish(None);
+    let Some(worst) = report.problems.first().map(|p| p.level) else {
+        return Ok(Paste {
+            text: String::new(),
+            notices: vec![format!(
+                "{name}: read as a log ({} bytes); no line or event of it names a problem",
+                size
+            )],
+        });
+    };
+    let mut chosen: Vec<&crate::scan::ScanProblem> = report
+        .problems
+        .iter()
+        .take_while(|p| p.level == worst)
+        .take(LOG_PROBLEMS)
+        .collect();
+    // What the attempt that ended with the worst problem showed before it (a certificate
+    // warning before a failed TLS handshake) is its context: each of those problems once.
+    let attempt = report
+        .episodes
+        .iter()
+        .rev()
+        .find(|e| e.outcome.id == chosen[0].id);
+    for step in attempt.map(|e| e.steps.as_slice()).unwrap_or_default() {
+        if chosen.len() >= 2 * LOG_PROBLEMS {
+            break;
+        }
+        if let Some(problem) = report.problems.iter().find(|p| p.id == step.id) {
+            if !chosen.iter().any(|c| c.id == problem.id) {
+                chosen.push(problem);
+            }
+        }
+    }
+    let text = chosen
+        .iter()
+        .map(|p| p.diagnosed_text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let places: Vec<String> = chosen
+        .iter()
+        .map(|p| {
+            let at = match p.first.record {
+                Some(record) => format!("record {record}"),
+                None => format!("line {}", p.first.line),
+            };
+            let times = match p.count {
+                1 => "once".to_string(),
+                n => format!("{n} times"),
+            };
+            match &p.first.time {
+                Some(time) => format!("{at} ({time}), {times}"),
+                None => format!("{at}, {times}"),
+            }
+        })
+        .collect();
+    let mut notices: Vec<String> = report.notices.clone();
+    notices.push(format!(
+        "{name} was read as a log ({size} bytes, {} {}): diagnosed are the lines of its worst and of what the same connection attempt showed before it ({}); `rdp-doctor scan` lists them all",
+        report.problems.len(),
+        if report.problems.len() == 1 { "problem" } else { "problems" },
+        places.join("; ")
+    ));
+    Ok(Paste { text, notices })
+}
+
 pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
-    let paste = match read_input(args) {
+    let paste = match read_input(knowledge, args) {
         Ok(paste) => paste,
         Err(message) => return fail(&message),
     };
+    if paste.text.trim().is_empty() && !paste.notices.is_empty() {
+        // A log in which nothing names a problem: say so, as a paste that matched nothing.
+        for notice in &paste.notices {
+            let _ = writeln!(std::io::stderr(), "rdp-doctor: {notice}");
+        }
+        return EXIT_NO_MATCH;
+    }
     if paste.text.trim().is_empty() {
         return fail("the paste is empty: give the text of the error message");
     }

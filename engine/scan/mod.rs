@@ -47,6 +47,9 @@ const CHUNK_BYTES: usize = 1024 * 1024;
 /// A chunk at least this long is searched on every core.
 const PARALLEL_BYTES: usize = 256 * 1024;
 
+/// The least confidence a catalog meaning needs to be a problem of its own.
+const MIN_MEANING_SCORE: f64 = 0.1;
+
 /// How many distinct lines keep their diagnosis before the cache starts afresh.
 const CACHE_LINES: usize = 4096;
 
@@ -240,6 +243,10 @@ pub struct ScanProblem {
     pub hosts: Vec<String>,
     /// The first line and the worst line that show it (or the first and the last).
     pub samples: Vec<Sample>,
+    /// The text its worst line or event was diagnosed from (an event as Event Viewer's text),
+    /// for `diagnose` to diagnose again in full.
+    #[serde(skip)]
+    pub diagnosed_text: String,
 }
 
 /// One input as read.
@@ -377,11 +384,29 @@ fn time_of(line: &str) -> Option<String> {
 
 /// The level a line gives itself.
 fn level_of(line: &str) -> Level {
-    let head: String = line
-        .chars()
-        .take(120)
-        .collect::<String>()
-        .to_ascii_uppercase();
+    // The level field a log writes (FreeRDP's `[INFO]`, xrdp's `[ERROR]`, `level=warn`)
+    // decides: "resetting error state" in an INFO line is no error.
+    static FIELD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\[\s*(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRIT|CRITICAL)\s*\]|\blevel=(trace|debug|info|warn|warning|error|fatal)\b",
+        )
+        .expect("a constant, valid regex")
+    });
+    let head = line.get(..line.len().min(120)).unwrap_or(line);
+    if let Some(field) = FIELD
+        .captures(head)
+        .and_then(|c| c.get(1).or_else(|| c.get(2)))
+    {
+        let field = field.as_str().to_ascii_uppercase();
+        return match field.as_str() {
+            "ERROR" | "FATAL" | "CRIT" | "CRITICAL" => Level::Error,
+            "WARN" | "WARNING" => Level::Warning,
+            // A line logged as information that still names a connection error code.
+            _ if head.contains("ERRCONNECT_") => Level::Error,
+            _ => Level::Info,
+        };
+    }
+    let head: String = head.to_ascii_uppercase();
     if ["ERROR", "FATAL", "[E]", "CRIT", "AUTHFAIL", "ERRCONNECT_"]
         .iter()
         .any(|w| head.contains(w))
@@ -671,6 +696,9 @@ impl<'k> Scanner<'k> {
         } else {
             meanings(self.knowledge, &extraction, &candidates)
                 .first()
+                // A number no label names and no rule explains (`error state 0x0`) is too
+                // weak a reading to make a problem of.
+                .filter(|best| best.score >= MIN_MEANING_SCORE)
                 .map(|best| {
                     let entry = &self.knowledge.catalog.entries()[best.entry];
                     Verdict {
@@ -719,7 +747,7 @@ impl<'k> Scanner<'k> {
             };
             self.episodes.add(key, step, Who::default());
         }
-        self.problem(seen, level, text, verdict);
+        self.problem(seen, level, text, text, verdict);
     }
 
     /// The catalog entry of an event's ID, when the catalog gives that ID this meaning for
@@ -798,11 +826,12 @@ impl<'k> Scanner<'k> {
         if event.level == Level::Info && !categorised {
             return;
         }
-        self.problem(seen, event.level, &event_line(event), verdict);
+        self.problem(seen, event.level, &event_line(event), &text, verdict);
     }
 
-    /// Counts a diagnosed line or event under its problem.
-    fn problem(&mut self, seen: Seen, level: Level, text: &str, verdict: Verdict) {
+    /// Counts a diagnosed line or event under its problem; `diagnosed` is the text the
+    /// verdict was made from, `text` the sample shown.
+    fn problem(&mut self, seen: Seen, level: Level, text: &str, diagnosed: &str, verdict: Verdict) {
         self.diagnosed += 1;
         let index = match self.by_id.get(&verdict.id) {
             Some(&index) => index,
@@ -819,6 +848,7 @@ impl<'k> Scanner<'k> {
                     last: seen.clone(),
                     hosts: Vec::new(),
                     samples: Vec::new(),
+                    diagnosed_text: String::new(),
                 });
                 self.by_id
                     .insert(verdict.id.clone(), self.problems.len() - 1);
@@ -843,6 +873,10 @@ impl<'k> Scanner<'k> {
             problem.samples.push(sample);
         } else if level >= problem.level {
             problem.samples[SAMPLES - 1] = sample;
+        }
+        if level >= problem.level {
+            problem.diagnosed_text.clear();
+            problem.diagnosed_text.push_str(diagnosed);
         }
         problem.level = problem.level.max(level);
         problem.last = seen;
@@ -1269,6 +1303,12 @@ enum Sniffed {
     Text,
 }
 
+/// Whether an input's first bytes are those of a Windows event log: an EVTX file, or an XML,
+/// JSON or CSV export of events.
+pub fn is_event_log(start: &[u8]) -> bool {
+    start.starts_with(EVTX_MAGIC) || utf16_of(start).is_none() && sniff(start) != Sniffed::Text
+}
+
 /// What an input is, from its first bytes (after any byte-order mark and white space).
 fn sniff(start: &[u8]) -> Sniffed {
     let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
@@ -1470,6 +1510,17 @@ mod tests {
 
     #[test]
     fn levels_of_lines() {
+        assert_eq!(
+            level_of(
+                "[21:24:44:353] [4551:4552] [INFO][com.freerdp.core] - freerdp_tcp_connect: resetting error state 0x0"
+            ),
+            Level::Info
+        );
+        assert_eq!(
+            level_of("[20190605-20:01:26] [ERROR] xrdp_sec_incoming: error"),
+            Level::Error
+        );
+        assert_eq!(level_of("guacd[1]: Connection failed: error"), Level::Error);
         assert_eq!(level_of("[ERROR][com.freerdp.core] - failed"), Level::Error);
         assert_eq!(
             level_of("[WARN][com.freerdp.crypto] - certificate"),

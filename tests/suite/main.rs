@@ -34,6 +34,22 @@ pub fn rdp_doctor_command() -> std::process::Command {
     command
 }
 
+/// The rules and catalog entries a JSON report of `diagnose` ranks, in order.
+pub fn ranked(report: &serde_json::Value) -> Vec<String> {
+    report["diagnoses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            d["rule"]
+                .as_str()
+                .or(d["entry"].as_str())
+                .unwrap()
+                .to_string()
+        })
+        .collect()
+}
+
 /// What a probe run found, without its timings: what a replay must find again.
 pub fn findings(
     results: &[rdp_doctor::probe::ProbeResult],

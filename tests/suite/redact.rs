@@ -43,19 +43,7 @@ fn every_format(args: &[&str], paste: Option<&str>) -> Vec<(String, String)> {
 
 /// The rules and catalog entries a JSON report ranks, in order.
 fn ranked(json: &str) -> Vec<String> {
-    let report: Value = serde_json::from_str(json).unwrap();
-    report["diagnoses"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            d["rule"]
-                .as_str()
-                .or(d["entry"].as_str())
-                .unwrap()
-                .to_string()
-        })
-        .collect()
+    super::ranked(&serde_json::from_str(json).unwrap())
 }
 
 /// Fails when any of `originals` (in any letter case) is left in any of `reports`.

@@ -462,3 +462,65 @@ fn freerdp_processes_are_attempts() {
     assert_eq!(since["undated"], 5);
     assert_eq!(since["outside_window"], 0);
 }
+
+/// `diagnose --file` on a log over 1 MiB reads it as `scan` does: the line that ended the
+/// connection is named in a notice, and what the same attempt showed before it (the
+/// certificate warning, once, not its hundreds of repeats) is diagnosed with it, as a paste of
+/// those two lines would be.
+#[test]
+fn diagnose_file_reads_a_large_log_as_scan_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    let (text, warnings) = log(30_000, 21_234);
+    assert!(text.len() > 1024 * 1024, "{} bytes", text.len());
+    std::fs::write(&path, &text).unwrap();
+    let report = json(&run(&[
+        "diagnose",
+        "--format",
+        "json",
+        "--file",
+        path.to_str().unwrap(),
+    ]));
+    let notices = report["notices"].to_string();
+    assert!(
+        notices.contains("read as a log") && notices.contains("line 21234 (09:56:59:097), once"),
+        "{notices}"
+    );
+    assert!(
+        notices.contains(&format!("{} times", warnings.len())),
+        "{notices}"
+    );
+    let two_lines = json(&run(&[
+        "diagnose",
+        "--format",
+        "json",
+        "--",
+        &format!("{FAILURE}\n\n{WARNING}"),
+    ]));
+    let ids = super::ranked;
+    assert_eq!(ids(&report), ids(&two_lines));
+    // An event log of any size is read as events, not as text.
+    let events = json(&run(&[
+        "diagnose",
+        "--format",
+        "json",
+        "--file",
+        &event_fixture("failed-logons.xml"),
+    ]));
+    assert!(events["notices"].to_string().contains("read as a log"));
+    let first = ids(&events);
+    assert!(
+        first.iter().take(4).any(|id| id == "account-locked-out"),
+        "{first:?}"
+    );
+    // A log in which nothing names a problem matches nothing.
+    let quiet = run(&[
+        "diagnose",
+        "--file",
+        &event_fixture("remoteconnectionmanager-operational.evtx"),
+    ]);
+    assert_eq!(quiet.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&quiet.stderr).contains("no line or event of it names a problem")
+    );
+}
