@@ -2,11 +2,21 @@
 
 use super::*;
 
-/// A paste larger than this (1 MiB), or an event log of any size, is read as `scan` reads
-/// logs, and only the lines of its worst problems are diagnosed: a whole log read as one
-/// paste would let a warning repeated a thousand times outweigh the one line that ended the
-/// connection.
+/// A paste larger than this (1 MiB) is read as `scan` reads logs, and only the lines of its
+/// worst problems are diagnosed: a whole log read as one paste would let a warning repeated a
+/// thousand times outweigh the one line that ended the connection.
 const WHOLE_LOG_BYTES: u64 = 1024 * 1024;
+
+/// An event export (XML, JSON, CSV) larger than this (64 KiB) is read as a log too: one event
+/// or a few, copied from Event Viewer, are a paste like any other. An EVTX file always is.
+const EVENT_EXPORT_BYTES: u64 = 64 * 1024;
+
+/// Whether an input of `size` bytes that starts with `start` is read as a log.
+fn read_as_log(size: u64, start: &[u8]) -> bool {
+    size > WHOLE_LOG_BYTES
+        || start.starts_with(b"ElfFile\0")
+        || size > EVENT_EXPORT_BYTES && crate::scan::is_event_log(start)
+}
 
 /// How many of a log's worst problems `diagnose` diagnoses together.
 const LOG_PROBLEMS: usize = 3;
@@ -20,7 +30,7 @@ pub(super) fn read_input(knowledge: &Knowledge, args: &DiagnoseArgs) -> Result<P
         let read = file
             .read(&mut start)
             .map_err(|e| format!("cannot read {name}: {e}"))?;
-        if size > WHOLE_LOG_BYTES || crate::scan::is_event_log(&start[..read]) {
+        if read_as_log(size, &start[..read]) {
             std::io::Seek::rewind(&mut file).map_err(|e| format!("cannot read {name}: {e}"))?;
             return whole_log(knowledge, &name, size, |scanner| {
                 scanner.read_file(&name, file)
@@ -52,7 +62,7 @@ pub(super) fn read_input(knowledge: &Knowledge, args: &DiagnoseArgs) -> Result<P
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read standard input: {e}"))?;
     let size = bytes.len() as u64;
-    if size > WHOLE_LOG_BYTES || crate::scan::is_event_log(&bytes[..bytes.len().min(8192)]) {
+    if read_as_log(size, &bytes[..bytes.len().min(8192)]) {
         return whole_log(knowledge, "standard input", size, |scanner| {
             scanner.read("-", bytes.as_slice())
         });
@@ -141,14 +151,9 @@ pub(super) fn diagnose(knowledge: &Knowledge, args: &DiagnoseArgs) -> u8 {
         Ok(paste) => paste,
         Err(message) => return fail(&message),
     };
-    if paste.text.trim().is_empty() && !paste.notices.is_empty() {
-        // A log in which nothing names a problem: say so, as a paste that matched nothing.
-        for notice in &paste.notices {
-            let _ = writeln!(std::io::stderr(), "rdp-doctor: {notice}");
-        }
-        return EXIT_NO_MATCH;
-    }
-    if paste.text.trim().is_empty() {
+    // A log in which nothing names a problem is reported (its notice says so) as a paste
+    // that matched nothing.
+    if paste.text.trim().is_empty() && paste.notices.is_empty() {
         return fail("the paste is empty: give the text of the error message");
     }
     let extractor = Extractor::new(knowledge);

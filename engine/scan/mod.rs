@@ -544,20 +544,24 @@ impl<'k> Scanner<'k> {
             self.read_evtx(name, std::io::Cursor::new(bytes), gzip);
             return Ok(());
         }
+        // Bytes read from an event export, for its summary.
+        let bytes = std::cell::Cell::new(0u64);
         match sniff(start) {
             Sniffed::Xml => {
-                let read = xml::read_xml(&mut reader, |position, event| {
+                let mut counted = BufReader::new(Counting(reader, &bytes));
+                let read = xml::read_xml(&mut counted, |position, event| {
                     self.event(name, position, event)
                 });
-                self.events_read(name, "xml", gzip, read);
+                self.events_read(name, "xml", gzip, read, bytes.get());
                 Ok(())
             }
             Sniffed::Json => self.read_json(name, reader, gzip),
             Sniffed::Table(delimiter) => {
-                let read = table::read_table(&mut reader, delimiter, |line, event| {
+                let counted = Counting(reader, &bytes);
+                let read = table::read_table(counted, delimiter, |line, event| {
                     self.event(name, line, event)
                 });
-                self.events_read(name, "csv", gzip, read);
+                self.events_read(name, "csv", gzip, read, bytes.get());
                 Ok(())
             }
             Sniffed::Text => self.read_chunks(name, reader, gzip),
@@ -883,8 +887,16 @@ impl<'k> Scanner<'k> {
     }
 
     /// Records how reading an event export ended.
-    fn events_read(&mut self, name: &str, format: &'static str, gzip: bool, read: EventsRead) {
+    fn events_read(
+        &mut self,
+        name: &str,
+        format: &'static str,
+        gzip: bool,
+        read: EventsRead,
+        bytes: u64,
+    ) {
         let mut summary = self.summary(name, format, gzip);
+        summary.bytes = bytes;
         summary.events = read.events;
         summary.unreadable = read.broken;
         if let Some(error) = read.error {
@@ -907,8 +919,10 @@ impl<'k> Scanner<'k> {
     }
 
     /// Reads the records of an EVTX file.
-    fn read_evtx(&mut self, name: &str, reader: impl Read + Seek, gzip: bool) {
+    fn read_evtx(&mut self, name: &str, mut reader: impl Read + Seek, gzip: bool) {
         let mut summary = self.summary(name, "evtx", gzip);
+        summary.bytes = reader.seek(std::io::SeekFrom::End(0)).unwrap_or(0);
+        let _ = reader.rewind();
         match events::read_evtx(reader, |position, event| self.event(name, position, event)) {
             Ok((read, broken)) => {
                 summary.events = read;
@@ -977,7 +991,9 @@ impl<'k> Scanner<'k> {
                 }
                 None => summary.unreadable += 1,
             };
-            let mut json = serde_json::Deserializer::from_reader(reader.take(MAX_JSON_BYTES));
+            let bytes = std::cell::Cell::new(0u64);
+            let counted = Counting(reader.take(MAX_JSON_BYTES), &bytes);
+            let mut json = serde_json::Deserializer::from_reader(counted);
             let result = loop {
                 match serde::Deserializer::deserialize_any(&mut json, Each(&mut count)) {
                     Ok(()) => {}
@@ -985,6 +1001,7 @@ impl<'k> Scanner<'k> {
                     Err(error) => break Err(error),
                 }
             };
+            summary.bytes = bytes.get();
             if let Err(error) = result {
                 self.notice(format!("{name}: JSON read stopped: {error}"));
             }
@@ -1278,6 +1295,17 @@ impl<'de, F: FnMut(serde_json::Value)> serde::de::Visitor<'de> for Each<'_, F> {
             serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
         (self.0)(value);
         Ok(())
+    }
+}
+
+/// A reader that counts the bytes read through it.
+struct Counting<'c, R>(R, &'c std::cell::Cell<u64>);
+
+impl<R: Read> Read for Counting<'_, R> {
+    fn read(&mut self, buffer: &mut [u8]) -> std::io::Result<usize> {
+        let read = self.0.read(buffer)?;
+        self.1.set(self.1.get() + read as u64);
+        Ok(read)
     }
 }
 

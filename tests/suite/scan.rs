@@ -345,6 +345,11 @@ fn xml_json_lines_and_json_list_exports_read_as_the_evtx() {
         let format = if name.ends_with("xml") { "xml" } else { "json" };
         assert_eq!(report["inputs"][0]["format"], format, "{name}");
         assert_eq!(report["inputs"][0]["events"], list.len() as u64, "{name}");
+        assert_eq!(
+            report["inputs"][0]["bytes"],
+            std::fs::metadata(&file).unwrap().len(),
+            "{name}"
+        );
         assert_eq!(event_problems(&report), expected, "{name}");
     }
 }
@@ -499,28 +504,86 @@ fn diagnose_file_reads_a_large_log_as_scan_does() {
     ]));
     let ids = super::ranked;
     assert_eq!(ids(&report), ids(&two_lines));
-    // An event log of any size is read as events, not as text.
+    // An event export over 64 KiB is read as events, not as text; one under it is a paste.
+    let xml = std::fs::read_to_string(event_fixture("failed-logons.xml")).unwrap();
+    let exported = dir.path().join("security.xml");
+    std::fs::write(&exported, xml.repeat(8)).unwrap();
     let events = json(&run(&[
+        "diagnose",
+        "--format",
+        "json",
+        "--file",
+        exported.to_str().unwrap(),
+    ]));
+    let notices = events["notices"].to_string();
+    assert!(
+        notices.contains("read as a log") && notices.contains("record 1004"),
+        "{notices}"
+    );
+    let first = ids(&events);
+    assert!(
+        first.iter().take(4).any(|id| id == "account-locked-out"),
+        "{first:?}"
+    );
+    let pasted = json(&run(&[
         "diagnose",
         "--format",
         "json",
         "--file",
         &event_fixture("failed-logons.xml"),
     ]));
-    assert!(events["notices"].to_string().contains("read as a log"));
-    let first = ids(&events);
-    assert!(
-        first.iter().take(4).any(|id| id == "account-locked-out"),
-        "{first:?}"
-    );
-    // A log in which nothing names a problem matches nothing.
+    assert!(!pasted["notices"].to_string().contains("read as a log"));
+    // An EVTX file always is; one in which nothing names a problem matches nothing, and says
+    // why.
     let quiet = run(&[
         "diagnose",
+        "--format",
+        "json",
         "--file",
         &event_fixture("remoteconnectionmanager-operational.evtx"),
     ]);
     assert_eq!(quiet.status.code(), Some(1));
+    let quiet = json(&quiet);
+    assert_eq!(quiet["diagnoses"], serde_json::json!([]));
     assert!(
-        String::from_utf8_lossy(&quiet.stderr).contains("no line or event of it names a problem")
+        quiet["notices"]
+            .to_string()
+            .contains("no line or event of it names a problem"),
+        "{quiet:#}"
     );
+}
+
+/// A progress bar on a terminal (here the pseudo-terminal of util-linux `script`) for an input
+/// over 8 MB; none with `--no-progress`, and none when standard error is not a terminal.
+#[test]
+fn a_progress_bar_only_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.log");
+    let (text, _) = log(90_000, 45_000);
+    assert!(text.len() > 8_000_000, "{} bytes", text.len());
+    std::fs::write(&path, &text).unwrap();
+    let on_terminal = |extra: &str| -> String {
+        let typescript = dir.path().join("typescript");
+        let command = format!(
+            "'{}' scan {extra} '{}' > /dev/null",
+            env!("CARGO_BIN_EXE_rdp-doctor"),
+            path.display()
+        );
+        let status = std::process::Command::new("script")
+            .args(["-qec", &command])
+            .arg(&typescript)
+            .env("NO_COLOR", "1")
+            .status()
+            .expect("util-linux script runs");
+        assert!(status.success());
+        String::from_utf8_lossy(&std::fs::read(&typescript).unwrap()).into_owned()
+    };
+    let shown = on_terminal("");
+    assert!(
+        shown.contains("scanning") && shown.contains("MiB"),
+        "{shown}"
+    );
+    assert!(!on_terminal("--no-progress").contains("scanning"));
+    let piped = run(&["scan", path.to_str().unwrap()]);
+    assert!(!String::from_utf8_lossy(&piped.stderr).contains("scanning"));
 }
