@@ -326,6 +326,8 @@ pub struct Scanner<'k> {
     outside: u64,
     undated: u64,
     episodes: Episodes,
+    /// Kerberos error codes and the catalog's symbol for each (`0x18`: `KDC_ERR_PREAUTH_FAILED`).
+    kerberos: HashMap<u32, String>,
     /// The providers the catalog names for its events, as [`provider_key`] writes them.
     providers: std::collections::HashSet<String>,
 }
@@ -441,6 +443,22 @@ impl<'k> Scanner<'k> {
             outside: 0,
             undated: 0,
             episodes: Episodes::default(),
+            kerberos: knowledge
+                .catalog
+                .entries()
+                .iter()
+                .filter_map(|e| {
+                    let symbol = e.symbol.as_ref()?;
+                    (symbol.starts_with("KDC_ERR_") || symbol.starts_with("KRB_"))
+                        .then_some((e, symbol))
+                })
+                .flat_map(|(e, symbol)| {
+                    e.aliases
+                        .iter()
+                        .filter_map(|a| Code::parse(a))
+                        .map(move |c| (c.0, symbol.clone()))
+                })
+                .collect(),
             providers: knowledge
                 .catalog
                 .entries()
@@ -788,7 +806,7 @@ impl<'k> Scanner<'k> {
         event.load_fields();
         let event = &event;
         // The text holds no time or thread id: it is its own key.
-        let text = event_text(event, entry.is_some());
+        let text = event_text(event, entry.is_some(), &self.kerberos);
         let Some(mut verdict) = self.verdict_keyed(&text, &text) else {
             return;
         };
@@ -1066,6 +1084,11 @@ impl<'k> Scanner<'k> {
     }
 }
 
+/// Security events whose result is a Kerberos error code: 4768 (TGT requested), 4769
+/// (service ticket requested), 4771 (pre-authentication failed), 4772 and 4773 (failed
+/// requests).
+const KERBEROS_EVENTS: &[u32] = &[4768, 4769, 4771, 4772, 4773];
+
 /// Event fields a sample line shows first, in this order.
 const SAMPLE_FIELDS: &[&str] = &[
     "SubStatus",
@@ -1124,7 +1147,7 @@ fn level_word(level: Level) -> &'static str {
 
 /// An event written out as Event Viewer's text, to be diagnosed like a pasted event. The
 /// event ID is left out when the catalog gives it another provider's meaning.
-fn event_text(event: &WinEvent, known: bool) -> String {
+fn event_text(event: &WinEvent, known: bool, kerberos: &HashMap<u32, String>) -> String {
     // The log and the provider are left out: they named the event already (its ID is only
     // written when the catalog gives it this provider's meaning), and their words would only
     // match rules that name them in passing.
@@ -1149,6 +1172,18 @@ fn event_text(event: &WinEvent, known: bool) -> String {
     });
     for (name, value) in &event.fields {
         if precise && name.eq_ignore_ascii_case("Status") || identity(name) {
+            continue;
+        }
+        // A Kerberos ticket event's result is a Kerberos error (0x18 a wrong password), not
+        // the ERRINFO or disconnect code a bare number would be read as: its symbol is written.
+        if KERBEROS_EVENTS.contains(&event.id)
+            && ["FailureCode", "Status", "ResultCode"]
+                .iter()
+                .any(|f| name.eq_ignore_ascii_case(f))
+        {
+            if let Some(symbol) = Code::parse(value).and_then(|c| kerberos.get(&c.0)) {
+                text.push_str(&format!("{name}: {symbol}\n"));
+            }
             continue;
         }
         text.push_str(&format!("{name}: {value}\n"));
@@ -1534,6 +1569,35 @@ mod tests {
             Some("Dec  7 20:01:26")
         );
         assert_eq!(time_of("no time here 20:01:26"), None);
+    }
+
+    /// A Kerberos failure (4771's FailureCode) is read as the Kerberos error it is, not as the
+    /// ERRINFO code of the same number; 4776's Status stays an NTSTATUS.
+    #[test]
+    fn kerberos_failure_codes_are_decoded() {
+        let knowledge = &Knowledge::embedded();
+        let scanner = Scanner::new(knowledge);
+        let event = |id: u32, field: &str, value: &str| {
+            let mut event = WinEvent::default();
+            event.provider = "Microsoft-Windows-Security-Auditing".into();
+            event.id = id;
+            event.level = Level::Error;
+            event.fields = vec![(field.into(), value.into())];
+            event
+        };
+        let text = event_text(&event(4771, "FailureCode", "0x18"), true, &scanner.kerberos);
+        assert!(
+            text.contains("FailureCode: KDC_ERR_PREAUTH_FAILED"),
+            "{text}"
+        );
+        let text = event_text(&event(4771, "FailureCode", "0x25"), true, &scanner.kerberos);
+        assert!(text.contains("KRB_AP_ERR_SKEW"), "{text}");
+        let text = event_text(
+            &event(4776, "Status", "0xc000006a"),
+            true,
+            &scanner.kerberos,
+        );
+        assert!(text.contains("Status: 0xc000006a"), "{text}");
     }
 
     #[test]

@@ -587,3 +587,49 @@ fn a_progress_bar_only_on_a_terminal() {
     let piped = run(&["scan", path.to_str().unwrap()]);
     assert!(!String::from_utf8_lossy(&piped.stderr).contains("scanning"));
 }
+
+/// Kerberos pre-authentication failures (4771) are read by their Kerberos failure code: a
+/// wrong password (0x18) and a clock out of step (0x25) are two problems; NTLM's 4776 keeps
+/// its NTSTATUS.
+#[test]
+fn kerberos_and_ntlm_failures_are_decoded() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("dc.jsonl");
+    let line = |id: u32, field: &str, value: &str| {
+        serde_json::json!({
+            "Event": {
+                "System": {
+                    "Provider": {"#attributes": {"Name": "Microsoft-Windows-Security-Auditing"}},
+                    "EventID": id, "Level": 0, "Keywords": "0x8010000000000000",
+                    "TimeCreated": {"#attributes": {"SystemTime": "2026-11-30T08:00:00.000Z"}},
+                    "Channel": "Security", "Computer": "DC01.contoso.test"
+                },
+                "EventData": {"TargetUserName": "alice", field: value, "IpAddress": "::ffff:192.0.2.10"}
+            }
+        })
+        .to_string()
+    };
+    let text = [
+        line(4771, "Status", "0x18"),
+        line(4771, "Status", "0x25"),
+        line(4776, "Status", "0xc0000234"),
+    ]
+    .join("\n");
+    std::fs::write(&path, text).unwrap();
+    let report = json(&run(&["scan", "--format", "json", path.to_str().unwrap()]));
+    let mut ids: Vec<String> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        [
+            "account-locked-out",
+            "clock-skew-kerberos",
+            "credentials-did-not-work"
+        ]
+    );
+}
